@@ -1,0 +1,126 @@
+"""``smile-bench run``: the main job.
+
+In this version the bench verifies its own stimulus: every published figure the scenario
+generator must reproduce (loads, cadence, healing, temperature, gait patterns) is measured and
+judged, and the captures of the default scenarios are written for inspection. DUT verification
+(golden model, RTL, boards) plugs in here as those backends arrive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.errors import UsageError
+from scenarios import library
+from scenarios.capture import write_capture
+from scenarios.credibility import run_checks
+from scenarios.generator import render
+from scenarios.provenance import software_version
+
+DEFAULT_SCENARIOS = (
+    "walk_level_1p3",
+    "overload_partial_weight_bearing",
+    "fall_forward",
+    "sensor_faults",
+)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("run", help="run the default campaign and print the verdict table")
+    p.add_argument("--out", help="results folder (default: a new folder under results/)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.set_defaults(func=cmd_run)
+
+
+def _out_dir(value: str | None) -> Path:
+    if value is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = Path("results") / f"run-{stamp}"
+    else:
+        path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path}: exists and is not a folder")
+    if path.exists() and any(path.iterdir()):
+        raise UsageError(f"--out {path}: folder is not empty; expected a new or empty folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot create folder ({exc.strerror})") from None
+    return path
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    out = _out_dir(args.out)
+    console = Console(width=140)
+    console.print(f"smile-bench {software_version()} — seed {args.seed} — results in {out}")
+    started = time.perf_counter()
+    checks = run_checks(args.seed)
+    table = Table(title="scenario credibility against published figures")
+    for col in ("figure", "source", "published", "measured", "accepted", "verdict"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(
+            c.figure,
+            c.source,
+            c.published,
+            f"{c.measured:.2f} {c.unit}",
+            f"{c.lo:.1f} .. {c.hi:.1f}",
+            "[green]PASS" if c.passed else "[red]FAIL",
+        )
+    console.print(table)
+
+    for name in DEFAULT_SCENARIOS:
+        write_capture(out / f"{name}.h5", render(library.load(name), args.seed))
+    rows = [
+        {
+            "figure": c.figure,
+            "source": c.source,
+            "published": c.published,
+            "measured": round(c.measured, 4),
+            "unit": c.unit,
+            "lo": c.lo,
+            "hi": c.hi,
+            "passed": c.passed,
+        }
+        for c in checks
+    ]
+    _atomic_text(out / "credibility.csv", _csv(rows))
+    summary = {
+        "software_version": software_version(),
+        "seed": args.seed,
+        "passed": sum(c.passed for c in checks),
+        "failed": sum(not c.passed for c in checks),
+        "captures": [f"{n}.h5" for n in DEFAULT_SCENARIOS],
+        "duration_s": round(time.perf_counter() - started, 2),
+    }
+    _atomic_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    verdict = "PASS" if summary["failed"] == 0 else "FAIL"
+    console.print(
+        f"{summary['passed']} passed, {summary['failed']} failed — {verdict}; "
+        f"captures, credibility.csv and summary.json written to {out}"
+    )
+    return 0 if summary["failed"] == 0 else 1
+
+
+def _csv(rows: list[dict]) -> str:
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,62 @@
+"""Where the sensor sits: body segment, position on it, strain-bridge calibration, load path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scenarios.physiology import HIP_PEAK_BW, KNEE_PEAK_BW, LIMB_PEAK_BW
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    #: "shank", "thigh" or "trunk": the segment whose motion the sensor follows.
+    segment: str
+    #: Sensor position along the segment from its proximal joint, as a fraction of its length.
+    position_fraction: float
+    #: "knee" / "hip" joint contact force, "limb" axial load (plates, orthosis) or "none".
+    load_path: str
+    #: Share of the limb load the implant carries before any bone healing (plates, orthosis).
+    load_share: float
+    #: Strain-bridge calibration, µε per N. Chosen by this project so that a 100 kg patient's
+    #: heaviest daily activity (stairs down) stays inside the ICD full scale of ±3276.7 µε, while
+    #: walking of a 70 kg patient spans > 1000 codes of 0.1 µε.
+    strain_ue_per_n: float
+    #: Shock transmitted to the sensor from an ipsilateral heel strike, relative to the distal
+    #: tibia. Soft tissue and joints attenuate it on the way up (assumption after tibial vs
+    #: sacral peak-acceleration studies: ≈ 1 : 0.5 : 0.3).
+    impact_gain: float
+
+    def peak_load_bw(self, activity: str) -> float:
+        """Peak implant load in multiples of body weight for ``activity`` (before healing share)."""
+        table = {"knee": KNEE_PEAK_BW, "hip": HIP_PEAK_BW, "limb": LIMB_PEAK_BW}.get(self.load_path)
+        if table is None:
+            return 0.0
+        return table[activity] * self.load_share
+
+    @property
+    def foot_to_implant(self) -> float:
+        """Implant load per unit of foot load during walking: converts a prescribed weight-bearing
+        limit (kg on a scale) into the implant's own load limit."""
+        return self.peak_load_bw("walk") / LIMB_PEAK_BW["walk"] if self.load_path != "none" else 0.0
+
+
+SITES: dict[str, Site] = {
+    s.name: s
+    for s in (
+        Site("tibial_plate", "shank", 0.5, "limb", 1.0, 1.0, 0.8),
+        Site("femoral_plate", "thigh", 0.55, "limb", 1.0, 1.0, 0.5),
+        Site("hip_stem", "thigh", 0.12, "hip", 1.0, 0.35, 0.45),
+        Site("knee_tibial_tray", "shank", 0.08, "knee", 1.0, 0.3, 0.7),
+        # The orthosis strut carries part of the limb load (assumption: 40 %).
+        Site("ankle_orthosis", "shank", 0.85, "limb", 0.4, 1.5, 1.0),
+        Site("lower_back", "trunk", 0.15, "none", 0.0, 0.0, 0.3),
+    )
+}
+
+#: Segment lengths as fractions of body height (Winter, Biomechanics and Motor Control of Human
+#: Movement, anthropometric table): thigh 0.245 H, shank 0.246 H, hip joint at 0.53 H,
+#: trunk (hip to shoulder) 0.288 H.
+THIGH_LENGTH_PER_HEIGHT = 0.245
+SHANK_LENGTH_PER_HEIGHT = 0.246
+TRUNK_LENGTH_PER_HEIGHT = 0.288
