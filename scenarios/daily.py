@@ -8,6 +8,8 @@ walking, with stairs and sit/stand transitions where a person would make them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from scenarios.model import Segment
@@ -89,4 +91,6 @@ def expand_daily_living(seg: Segment, start_hour: float, rng: np.random.Generato
             }
             add("walk", steps_duration_s("walk", params, steps), **params)
             add("stand", float(rng.uniform(3, 60)))
+    if out and total - t > 0:  # the last sliver too short for a segment of its own
+        out[-1] = replace(out[-1], duration_s=round(out[-1].duration_s + total - t, 6))
     return out

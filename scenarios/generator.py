@@ -25,6 +25,8 @@ from scenarios.temperature import sensor_temperature_c
 
 DEFAULT_TRUTH_RATE_HZ = 1000.0
 MIN_RATE_HZ, MAX_RATE_HZ = 50.0, 20000.0
+#: ≈ 1.2 GB of float32 signals; a day at 100 Hz is 8.64 M samples.
+MAX_SAMPLES = 30_000_000
 #: Static activities longer than this are rendered in chunks to bound memory.
 CHUNK_S = 600.0
 
@@ -160,8 +162,15 @@ def render(
     segments = expand(scenario, rng)
     if duration_s is not None:
         segments = _truncate(segments, duration_s)
-    sizes = [ctx.n_samples(s.duration_s) for s in segments]
+    # Sample boundaries from the cumulative durations, so rounding never accumulates.
+    bounds = np.round(np.cumsum([0.0] + [s.duration_s for s in segments]) * rate_hz).astype(int)
+    sizes = [max(int(b), 1) for b in np.diff(bounds)]
     n = int(sum(sizes))
+    if n > MAX_SAMPLES:
+        raise ValueError(
+            f"{scenario.name}: {n / rate_hz:g} s at {rate_hz:g} Hz is {n:,} samples; "
+            f"expected at most {MAX_SAMPLES:,} (lower rate_hz or render a shorter duration)"
+        )
     # Signals are held in float32 (24-bit mantissa, far finer than the chip's 16-bit codes): half
     # the memory, and on this class of machine first-touching memory dominates a day's render.
     # Capture files store float64 as ICD section 4 requires.
@@ -203,7 +212,11 @@ def render(
             gyr[i0 : i0 + size] = np.rad2deg(omega) @ mount
         load_bw[i0 : i0 + size] = m.load_bw
         events += [(t0 + t, kind, value) for t, kind, value in m.events]
-        labels += [(t0 + a, t0 + b, act) for a, b, act in m.labels]
+        end = size / rate_hz
+        labels += [
+            (t0 + min(a, end), t0 + (end if k == len(m.labels) - 1 else min(b, end)), act)
+            for k, (a, b, act) in enumerate(m.labels)
+        ]
         prev_pose = m.end_pose()
         x_end = float(m.hip[-1, 0])
         floor_m += m.floor_change_m

@@ -175,6 +175,8 @@ FAULT = {
     "magnitude": Num(-1e4, 1e4, "", None),
 }
 CHANNEL_FAULTS = ("dropout", "stuck", "saturation", "bias_drift")
+#: Healing is seen through the load share of a plate (Ernst 2021); joint implants carry all of it.
+PLATE_SITES = ("tibial_plate", "femoral_plate")
 
 _CHAIR = Num(0.3, 0.8, "m", 0.45)
 _WB = Num(5, 100, "% of full weight bearing", 100.0)
@@ -361,6 +363,13 @@ def parse_scenario(text: str, file: str = "<memory>") -> Scenario:
             ("patient", "weight_bearing_limit_kg"),
             f"{patient['weight_bearing_limit_kg']:g} kg exceeds body_mass_kg; expected at most "
             f"{patient['body_mass_kg']:g} kg",
+        )
+
+    if healing and patient and patient["implant_site"] not in PLATE_SITES:
+        v.problem(
+            ("patient", "implant_site"),
+            f"{patient['implant_site']!r} has no healing course; "
+            f"a healing course needs one of {', '.join(PLATE_SITES)}",
         )
 
     if v.problems:
