@@ -42,7 +42,13 @@ fi
 
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     say "installing smile-bench and its dependencies into $VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e '.[dev]'
+    log="$VENV/pip-install.log"
+    # pip and setuptools are chatty even with -q; keep their output for when it fails.
+    if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q -e '.[dev]'; } >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        say "pip install failed; full log in $log"
+        exit 1
+    fi
     touch "$STAMP"
 fi
