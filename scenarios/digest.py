@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.signal import lfilter
 
-from scenarios.generator import DEFAULT_TRUTH_RATE_HZ, EVENT_DTYPE, Rendering, render
+from scenarios.generator import DEFAULT_TRUTH_RATE_HZ, EVENT_DTYPE, Rendering, check_seed, render
 from scenarios.model import Healing, Scenario, Segment
 from scenarios.physiology import (
     LIMB_PEAK_BW,
+    TEMP_SENSOR_TAU_S,
     bone_share,
     plate_share,
     relative_plate_load,
@@ -96,6 +98,7 @@ def render_digest(
 ) -> Digest:
     if not scenario.is_digest:
         raise ValueError(f"scenario {scenario.name!r} is not a weeks-long course; use render()")
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     p = scenario.patient
     site = SITES[p.implant_site]
@@ -135,9 +138,12 @@ def render_digest(
     bounds = np.concatenate(([0], np.cumsum(loading)))
 
     temp_t = np.arange(0.0, n_days * 86400.0, TEMP_STEP_S)
-    temp = tissue_temperature_c(
-        scenario.temperature, temp_t, weeks_post_op0=w0, start_hour=0.0
-    ) + rng.normal(0, 0.05, len(temp_t))
+    tissue = tissue_temperature_c(scenario.temperature, temp_t, weeks_post_op0=w0, start_hour=0.0)
+    # The sensor's thermal lag (τ ≈ 263 s) applied at the series' own 5-min step, then the
+    # sensor's short-term noise.
+    a = np.exp(-TEMP_STEP_S / TEMP_SENSOR_TAU_S)
+    temp, _ = lfilter([1 - a], [1, -a], tissue, zi=[a * tissue[0]])
+    temp += rng.normal(0, 0.05, len(temp_t))
     no_rhythm = replace(scenario.temperature, circadian_amplitude_c=0.0)
     true_delta = (
         tissue_temperature_c(no_rhythm, days * 86400.0 + 43200.0, weeks_post_op0=w0, start_hour=0.0)

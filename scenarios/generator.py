@@ -113,6 +113,19 @@ class Rendering:
         )
 
 
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: int) -> None:
+    """Seeds are recorded as int64 in every output; refuse what cannot be recorded."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise ValueError(f"seed {seed!r} is out of range; expected an integer in 0..{MAX_SEED}")
+
+
 def expand(scenario: Scenario, rng: np.random.Generator) -> list[Segment]:
     """Primitive segments: composites expanded, long static ones split into chunks."""
     out: list[Segment] = []
@@ -145,6 +158,7 @@ def render(
             f"scenario {scenario.name!r} is a weeks-long course; render it with "
             "scenarios.digest.render_digest"
         )
+    check_seed(seed)
     if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
         raise ValueError(
             f"rate_hz {rate_hz:g} is out of range; expected {MIN_RATE_HZ:g}..{MAX_RATE_HZ:g} Hz"

@@ -279,7 +279,7 @@ TOP = {
 TOP_SECTIONS = {"patient", "timeline", "healing", "temperature", "faults"}
 
 
-def parse_scenario(text: str, file: str = "<memory>") -> Scenario:
+def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = None) -> Scenario:
     """Parse and validate scenario YAML.
 
     Raises :class:`ScenarioValidationError` listing every problem found."""
@@ -386,7 +386,7 @@ def parse_scenario(text: str, file: str = "<memory>") -> Scenario:
         temperature=temperature,
         faults=tuple(faults),
         source=file,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),
     )
 
 
@@ -415,6 +415,8 @@ def _timeline(v: _Validator, items: Any, path: tuple) -> list[Segment]:
             for key in sorted(unknown):
                 v.problem((*p, key), "unknown field; expected one of activity, times, timeline")
             body = _timeline(v, raw.get("timeline"), (*p, "timeline"))
+            if raw.get("timeline") == []:
+                v.problem((*p, "timeline"), "is empty; expected at least one activity to repeat")
             if times and body:
                 out.extend(body * times["times"])
             continue
@@ -484,11 +486,13 @@ def load_scenario_file(path: str | Path) -> Scenario:
     """Read and validate one scenario file; errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioValidationError([Problem(str(path), None, "", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioValidationError(
             [Problem(str(path), None, "", f"cannot read: {exc}")]
         ) from None
-    return parse_scenario(text, str(path))
+    # The hash is of the file's bytes, so it matches `sha256sum` whatever the line endings.
+    return parse_scenario(text, str(path), sha256=hashlib.sha256(raw).hexdigest())

@@ -39,6 +39,13 @@ def load_located(text: str) -> LocatedDocument:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # An unclosed bracket is noticed at the end of the stream; the opening is more useful.
+        if (
+            exc.context_mark is not None
+            and mark is not None
+            and mark.line >= len(text.splitlines())
+        ):
+            mark = exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlSyntaxError(line, f"malformed YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:  # e.g. more than one document

@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.cli.options import seed
 from bench.errors import UsageError
 from scenarios import library
 from scenarios.capture import write_capture
@@ -36,7 +37,7 @@ DEFAULT_SCENARIOS = (
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="run the default campaign and print the verdict table")
     p.add_argument("--out", help="results folder (default: a new folder under results/)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
     p.set_defaults(func=cmd_run)
 
 

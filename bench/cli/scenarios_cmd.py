@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from bench.cli.paths import writable_file
+from bench.cli.options import positive_seconds, seed, writable_file
 from bench.errors import UsageError
 from scenarios import library
 from scenarios.capture import write_capture, write_digest_capture
@@ -26,8 +26,8 @@ def add_parser(sub) -> None:
 
     r = ssub.add_parser("render", help="render a scenario to a capture file (ICD section 4)")
     r.add_argument("scenario", help="library name or path of a scenario .yaml file")
-    r.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    r.add_argument("--duration-s", type=float, help="render only the first S seconds")
+    r.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
+    r.add_argument("--duration-s", type=positive_seconds, help="render only the first S seconds")
     r.add_argument(
         "--rate-hz",
         type=float,
@@ -66,8 +66,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     out = writable_file("--out", args.out, suffixes=(".h5", ".hdf5"))
     plot = writable_file("--plot", args.plot, suffixes=(".png",)) if args.plot else None
-    if args.duration_s is not None and args.duration_s <= 0:
-        raise UsageError(f"--duration-s {args.duration_s:g}: expected a positive number of seconds")
     scenario = library.load(args.scenario)
     try:
         if scenario.is_digest:

@@ -102,19 +102,27 @@ def test_raw_windows_follow_the_healing_state(courses):
     assert len(late.events_of("heel_strike")) > 20
 
 
-def test_infection_rises_and_stops_the_decay():
-    d = render_digest(library.load("infection_knee"), 1, rate_hz=100)
+@pytest.mark.parametrize(
+    "name", ["infection_knee", "infection_mild_late", "infection_severe_plate"]
+)
+def test_infection_rises_and_stops_the_decay(name):
+    d = render_digest(library.load(name), 1, rate_hz=100)
+    inf = d.scenario.temperature.infection
+    assert 1.0 <= inf.rise_c <= 4.0  # the library spans DOMAIN's +1 to +4 °C
     daily = d.daily
     onset = d.events[d.events["kind"] == "infection_onset"]
-    assert len(onset) == 1 and onset["t_s"][0] == pytest.approx(20 * 86400)
+    assert len(onset) == 1 and onset["t_s"][0] == pytest.approx(inf.onset_day * 86400)
     base = d.scenario.temperature.baseline_c
-    before = daily["temp_mean_c"][18] - base
-    after = daily["temp_mean_c"][30] - base
-    normal = float(post_op_delta_t_c(30.5 / 7))
-    assert after - normal == pytest.approx(2.5 + (before - normal), abs=0.35)
-    # The decay has stopped: late values stay flat instead of falling.
-    assert abs(daily["temp_mean_c"][-1] - daily["temp_mean_c"][30]) < 0.1
-    assert daily["infected"][25] and not daily["infected"][15]
+    day_before = int(inf.onset_day) - 1
+    day_after = int(inf.onset_day + inf.ramp_days) + 3
+    before = daily["temp_mean_c"][day_before] - base
+    after = daily["temp_mean_c"][day_after] - base
+    # The rise adds to the ΔT frozen at onset: the normal decay has stopped.
+    frozen = float(post_op_delta_t_c(inf.onset_day / 7))
+    assert after == pytest.approx(frozen + inf.rise_c, abs=0.15)
+    assert before == pytest.approx(float(post_op_delta_t_c((day_before + 0.5) / 7)), abs=0.15)
+    assert abs(daily["temp_mean_c"][-1] - daily["temp_mean_c"][day_after]) < 0.1
+    assert daily["infected"][day_after] and not daily["infected"][day_before]
 
 
 @pytest.mark.parametrize("week", [1, 6, 13, 26])
