@@ -143,30 +143,26 @@ def _transition(
     return m
 
 
-def render_sit_to_stand(seg: Segment, ctx: Context) -> Motion:
+def _render_transition(seg: Segment, ctx: Context, *, to_stand: bool) -> Motion:
     chair = seg.p("chair_height_m")
-    move_s = min(seg.duration_s * 0.8, 1.6 + max(0.0, 0.45 - chair) * 4)
+    # Low seats take longer (+0.4 s per 10 cm below a standard 0.45 m seat, assumption).
+    move_s = min(seg.duration_s * 0.8, (1.6 if to_stand else 1.8) + max(0.0, 0.45 - chair) * 4)
     return _transition(
         ctx,
         ctx.n_samples(seg.duration_s),
-        to_stand=True,
+        to_stand=to_stand,
         chair_m=chair,
         move_s=move_s,
-        activity="sit_to_stand",
+        activity=seg.activity,
     )
+
+
+def render_sit_to_stand(seg: Segment, ctx: Context) -> Motion:
+    return _render_transition(seg, ctx, to_stand=True)
 
 
 def render_stand_to_sit(seg: Segment, ctx: Context) -> Motion:
-    chair = seg.p("chair_height_m")
-    move_s = min(seg.duration_s * 0.8, 1.8 + max(0.0, 0.45 - chair) * 4)
-    return _transition(
-        ctx,
-        ctx.n_samples(seg.duration_s),
-        to_stand=False,
-        chair_m=chair,
-        move_s=move_s,
-        activity="stand_to_sit",
-    )
+    return _render_transition(seg, ctx, to_stand=False)
 
 
 def render_hard_sit(seg: Segment, ctx: Context) -> Motion:

@@ -19,6 +19,18 @@ EVENT_STYLE = {
 }
 
 
+def save_png(fig, path: str | Path) -> None:
+    """Write ``fig`` to a temporary name beside ``path``, then rename: never a half-written PNG."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    try:
+        fig.savefig(tmp, dpi=110)
+        tmp.replace(path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+
+
 def plot_rendering(r: Rendering, path: str | Path, *, title: str | None = None) -> None:
     """Write a PNG with acceleration, angular rate, load/strain and temperature over time, activity
     segments shaded and truth events marked. Long renderings are thinned for drawing only."""
@@ -59,11 +71,7 @@ def plot_rendering(r: Rendering, path: str | Path, *, title: str | None = None) 
         or f"{r.scenario.name} — seed {r.seed}, {r.rate_hz:g} Hz, "
         f"{r.scenario.patient.implant_site}, {r.scenario.patient.body_mass_kg:g} kg"
     )
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    save_png(fig, path)
 
 
 def plot_digest(d, path: str | Path) -> None:
@@ -112,8 +120,4 @@ def plot_digest(d, path: str | Path) -> None:
     fig.suptitle(
         f"{d.scenario.name} — seed {d.seed}, {d.days} days, {d.scenario.patient.implant_site}"
     )
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    save_png(fig, path)
