@@ -40,9 +40,9 @@ def expand_daily_living(seg: Segment, start_hour: float, rng: np.random.Generato
 
     def add(activity: str, duration: float, **params) -> None:
         nonlocal t
-        duration = min(duration, total - t)
+        duration = round(min(duration, total - t), 3)
         if duration >= 0.5:
-            out.append(Segment(activity, round(duration, 3), params, seg.line))
+            out.append(Segment(activity, duration, params, seg.line))
             t += duration
 
     def to(target: str) -> None:

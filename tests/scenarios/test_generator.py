@@ -265,3 +265,13 @@ def test_every_full_scenario_is_physically_plausible(name):
     assert np.nanmax(np.abs(r.strain_ue)) <= 3276.7 or name == "sensor_faults"
     assert r.segments["t_start_s"][0] == 0.0
     assert np.allclose(r.segments["t_start_s"][1:], r.segments["t_end_s"][:-1])
+
+
+def test_daily_living_fills_the_day_exactly_and_sleeps_at_night():
+    r = render(library.load("daily_living_day"), 2, rate_hz=50)
+    assert r.n == 86400 * 50
+    lying = r.segments[r.segments["activity"] == "lie"]
+    night = (lying["t_start_s"] < 7 * 3600) & (lying["t_end_s"] > 6 * 3600)
+    assert night.any()  # asleep at 06:00
+    steps = len(r.events_of("heel_strike"))
+    assert 3000 <= steps <= 10000  # ≈ 6000 steps/day requested, day-to-day variation ≈ ±30 %
