@@ -49,6 +49,7 @@ STANCE_LOAD = {
     ],
     "single": [(0, 0.03), (0.08, 0.55), (0.16, 0.48), (0.45, 1.0), (0.8, 0.35), (1.0, 0.03)],
 }
+CONTRA_IMPACT_SHARE = {"trunk": 1.0, "thigh": 0.35, "shank": 0.2}
 SWING_FLOOR = {
     "knee": 0.12,
     "hip": 0.12,
@@ -241,9 +242,11 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
         m.impacts.append(Impact(ts, spec.impact_g * g * ctx.site.impact_gain * gain))
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=True)))
     for ts in contra:
-        # The other leg's strike reaches trunk and thigh sensors through the pelvis, much weaker.
+        # The other leg's strike reaches the sensor through the pelvis: a trunk sensor feels both
+        # legs alike, the operated leg's thigh and shank much less (assumption).
+        share = CONTRA_IMPACT_SHARE[ctx.site.segment]
         m.impacts.append(
-            Impact(ts, 0.2 * spec.impact_g * g * ctx.site.impact_gain, (0.1, 0.0, 1.0))
+            Impact(ts, share * spec.impact_g * g * ctx.site.impact_gain, (0.1, 0.0, 1.0))
         )
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=False)))
     m.labels.append((0.0, seg.duration_s, seg.activity))

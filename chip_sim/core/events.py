@@ -1,0 +1,54 @@
+"""What the core emits: events and STATUS records, in a canonical order.
+
+Within one sample several events can be decided; both implementations sort by
+(stream index, ORDER rank, value) so that their outputs compare exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip_sim.icd import EventCode
+
+EVENT_DTYPE = np.dtype(
+    [
+        ("stream_index", "i8"),  # position in the input code stream (across resets)
+        ("sample_index", "i8"),  # ICD sample_index: since the last reset
+        ("code", "u1"),
+        ("value", "i8"),
+    ]
+)
+STATUS_DTYPE = np.dtype(
+    [
+        ("stream_index", "i8"),
+        ("sample_index", "i8"),
+        ("step_count", "i8"),
+        ("fault_flags", "i8"),
+        ("events_dropped", "i8"),
+    ]
+)
+
+ORDER = [
+    EventCode.RESET,
+    EventCode.FAULT_SATURATION,
+    EventCode.FAULT_STUCK,
+    EventCode.FAULT_DROPOUT,
+    EventCode.WALK_END,
+    EventCode.STEP,
+    EventCode.WALK_START,
+    EventCode.FALL,
+    EventCode.OVERLOAD_END,
+    EventCode.OVERLOAD_START,
+    EventCode.TEMP_HIGH,
+]
+RANK = np.zeros(256, dtype=np.int64)
+for _rank, _code in enumerate(ORDER):
+    RANK[int(_code)] = _rank
+
+
+def canonical(events: list[tuple[int, int, int, int]] | np.ndarray) -> np.ndarray:
+    arr = np.array(events, dtype=EVENT_DTYPE) if not isinstance(events, np.ndarray) else events
+    if len(arr) == 0:
+        return np.zeros(0, dtype=EVENT_DTYPE)
+    order = np.lexsort((arr["value"], RANK[arr["code"]], arr["stream_index"]))
+    return arr[order]

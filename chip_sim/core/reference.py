@@ -1,0 +1,236 @@
+"""The digital core, sample by sample: the executable specification.
+
+Written as the RTL computes it — integer arithmetic, one sample at a time, explicit state — and
+kept deliberately plain. ``chip_sim.core.vectorised`` must produce exactly the same events.
+
+Per sample (index i since the last reset) the core computes:
+- ``mag`` = isqrt(ax² + ay² + az²) in mg (1000 when an axis has no data);
+- steps: the sharpness r = mag[i] − 2·mag[i−1] + mag[i−2] (second difference: large for a
+  heel-strike shock, near zero for the smooth accelerations of swing and stance); a local maximum
+  of r at i−1 (r[i−1] ≥ r[i−2] and r[i−1] > r[i]) that reaches the threshold
+  max(STEP_SHARP_MIN_MG, peak_avg >> STEP_ADAPT_SHIFT) and lies at least STEP_REFRACTORY_SAMPLES
+  after the previous step's peak is a STEP, decided at i. peak_avg += (r − peak_avg) >> 2 on
+  each step;
+- walking bouts from the steps: WALK_START at the step that completes WALK_START_STEPS steps
+  with gaps ≤ WALK_MAX_GAP_SAMPLES; WALK_END when the gap since the last step exceeds it;
+- falls: an impact (mag ≥ FALL_IMPACT_MG) arms the detector; the peak is tracked for
+  FALL_SETTLE_SAMPLES, then FALL_STILL_SAMPLES samples must stay within FALL_STILL_MG of 1 g and
+  gravity must have turned away from the upright reference (the acceleration summed over
+  FALL_REF_SAMPLES ending FALL_REF_DELAY_SAMPLES before the impact): FALL at the last still
+  sample, value = peak mg;
+- overload: load > OVERLOAD_LIMIT for OVERLOAD_MIN_SAMPLES → OVERLOAD_START (value = the load
+  code where the run began); load < OVERLOAD_LIMIT − OVERLOAD_HYST → OVERLOAD_END (value =
+  samples since the run began);
+- temperature: temp > TEMP_HIGH_LIMIT for TEMP_MIN_SAMPLES → TEMP_HIGH (value = temp code);
+  re-armed below TEMP_HIGH_LIMIT − TEMP_HYST;
+- faults per enabled channel: full scale for FAULT_SAT_SAMPLES, one repeated code for
+  FAULT_STUCK_SAMPLES (channels in FAULT_STUCK_MASK), no data for FAULT_DROPOUT_SAMPLES;
+- a STATUS record after every STATUS_PERIOD_SAMPLES-th sample.
+"""
+
+from __future__ import annotations
+
+from math import isqrt
+
+import numpy as np
+
+from chip_sim.core.config import CoreConfig
+from chip_sim.core.events import STATUS_DTYPE, canonical
+from chip_sim.icd import CHANNELS, NO_DATA_CODE, EventCode
+
+FULL_SCALE = [c.full_scale_code for c in CHANNELS]
+
+
+def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: int):
+    """Process one epoch (from a reset to the next) of codes; return (events, status) lists with
+    stream indices ``offset + i``."""
+    rows = codes.tolist()
+    ev: list[tuple[int, int, int, int]] = [(offset, 0, int(EventCode.RESET), reset_reason)]
+    status: list[tuple[int, int, int, int, int]] = []
+    enabled = [(cfg.channel_enable >> ch) & 1 == 1 for ch in range(8)]
+
+    def emit(i: int, code: int, value: int) -> None:
+        ev.append((offset + i, i, int(code), int(value)))
+
+    mags: list[int] = []
+    r_hist: list[int] = []
+    ax_valid: list[bool] = []
+    acc_hist: list[tuple[int, int, int]] = []
+    # step / walk state
+    step_count = 0
+    peak_avg = 0
+    last_peak = None
+    run_steps = 0
+    bout_active = False
+    bout_steps = 0
+    last_step = None
+    # fall state
+    fall_armed = False
+    impact_i = 0
+    fall_peak = 0
+    ref = (0, 0, 0)
+    post = [0, 0, 0]
+    # overload / temperature state
+    ov_count = 0
+    ov_active = False
+    ov_start = 0
+    ov_first = 0
+    t_count = 0
+    t_armed = True
+    # fault state per channel: run counters and active flags
+    sat_run = [0] * 8
+    stuck_run = [0] * 8
+    drop_run = [0] * 8
+    prev_code = [None] * 8
+    sat_on = [False] * 8
+    stuck_on = [False] * 8
+    drop_on = [False] * 8
+
+    for i, row in enumerate(rows):
+        row = [c if enabled[ch] else NO_DATA_CODE for ch, c in enumerate(row)]
+        ax, ay, az = row[0], row[1], row[2]
+        valid = NO_DATA_CODE not in (ax, ay, az)
+        mag = isqrt(ax * ax + ay * ay + az * az) if valid else 1000
+        mags.append(mag)
+        ax_valid.append(valid)
+        acc_hist.append((ax, ay, az) if valid else (0, 0, 0))
+
+        # --- faults ---------------------------------------------------------------------------
+        for ch in range(8):
+            if not enabled[ch]:
+                continue
+            c = row[ch]
+            if c == NO_DATA_CODE:
+                drop_run[ch] += 1
+                sat_run[ch] = 0
+                stuck_run[ch] = 0
+            else:
+                drop_run[ch] = 0
+                full = abs(c) >= FULL_SCALE[ch]
+                sat_run[ch] = sat_run[ch] + 1 if full else 0
+                # A code held at full scale is saturation, not a stuck sensor.
+                stuck_run[ch] = 0 if full else (stuck_run[ch] + 1 if c == prev_code[ch] else 1)
+            prev_code[ch] = c
+            if sat_run[ch] == cfg.fault_sat:
+                emit(i, EventCode.FAULT_SATURATION, ch)
+            if (cfg.fault_stuck_mask >> ch) & 1 and stuck_run[ch] == cfg.fault_stuck:
+                emit(i, EventCode.FAULT_STUCK, ch)
+            if drop_run[ch] == cfg.fault_dropout:
+                emit(i, EventCode.FAULT_DROPOUT, ch)
+            sat_on[ch] = sat_run[ch] >= cfg.fault_sat
+            stuck_on[ch] = (
+                bool((cfg.fault_stuck_mask >> ch) & 1) and stuck_run[ch] >= cfg.fault_stuck
+            )
+            drop_on[ch] = drop_run[ch] >= cfg.fault_dropout
+
+        # --- walking-bout timeout, then steps ---------------------------------------------------
+        if bout_active and i - last_step == cfg.walk_max_gap + 1:
+            emit(i, EventCode.WALK_END, bout_steps)
+            bout_active = False
+        r = mag - 2 * mags[i - 1] + mags[i - 2] if i >= 2 else 0
+        r_hist.append(r)
+        if i >= 2:
+            rp, rpp = r_hist[i - 1], r_hist[i - 2]
+            threshold = max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift)
+            is_peak = rp >= threshold and rp >= rpp and rp > r
+            if is_peak and (last_peak is None or (i - 1) - last_peak >= cfg.step_refractory):
+                step_count += 1
+                peak_avg += (rp - peak_avg) >> 2
+                last_peak = i - 1
+                emit(i, EventCode.STEP, step_count)
+                if last_step is None or i - last_step > cfg.walk_max_gap:
+                    run_steps = 1
+                else:
+                    run_steps += 1
+                last_step = i
+                if bout_active:
+                    bout_steps += 1
+                elif run_steps >= cfg.walk_start_steps:
+                    bout_active = True
+                    bout_steps = run_steps
+                    emit(i, EventCode.WALK_START, 0)
+
+        # --- falls ------------------------------------------------------------------------------
+        if not fall_armed:
+            lo = i - cfg.fall_ref_delay - cfg.fall_ref_samples + 1
+            if mag >= cfg.fall_impact_mg and valid and lo >= 0:
+                fall_armed = True
+                impact_i = i
+                fall_peak = mag
+                window = acc_hist[lo : i - cfg.fall_ref_delay + 1]
+                ref = (
+                    sum(a[0] for a in window),
+                    sum(a[1] for a in window),
+                    sum(a[2] for a in window),
+                )
+                post = [0, 0, 0]
+        else:
+            since = i - impact_i
+            if since <= cfg.fall_settle:
+                fall_peak = max(fall_peak, mag)
+            elif not valid or abs(mag - 1000) > cfg.fall_still_mg:
+                fall_armed = False
+            else:
+                post[0] += ax
+                post[1] += ay
+                post[2] += az
+                if since == cfg.fall_settle + cfg.fall_still:
+                    dot = ref[0] * post[0] + ref[1] * post[1] + ref[2] * post[2]
+                    limit = cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
+                    if dot < limit:
+                        emit(i, EventCode.FALL, fall_peak)
+                    fall_armed = False
+
+        # --- overload ---------------------------------------------------------------------------
+        load = row[6] if row[6] != NO_DATA_CODE else 0
+        if ov_active:
+            if load < cfg.overload_limit - cfg.overload_hyst:
+                emit(i, EventCode.OVERLOAD_END, i - ov_start)
+                ov_active = False
+                ov_count = 0
+        elif load > cfg.overload_limit:
+            if ov_count == 0:
+                ov_start = i
+                ov_first = load
+            ov_count += 1
+            if ov_count == cfg.overload_min:
+                emit(i, EventCode.OVERLOAD_START, ov_first)
+                ov_active = True
+        else:
+            ov_count = 0
+
+        # --- temperature ------------------------------------------------------------------------
+        temp = row[7]
+        if temp != NO_DATA_CODE and temp > cfg.temp_high_limit:
+            t_count += 1
+            if t_armed and t_count >= cfg.temp_min:
+                emit(i, EventCode.TEMP_HIGH, temp)
+                t_armed = False
+        else:
+            t_count = 0
+            if temp != NO_DATA_CODE and temp < cfg.temp_high_limit - cfg.temp_hyst:
+                t_armed = True
+
+        # --- status -----------------------------------------------------------------------------
+        if (i + 1) % cfg.status_period == 0:
+            flags = 0
+            for ch in range(8):
+                if sat_on[ch] or stuck_on[ch] or drop_on[ch]:
+                    flags |= 1 << ch
+            status.append((offset + i, i, step_count, flags, 0))
+    return ev, status
+
+
+def run(codes: np.ndarray, cfg: CoreConfig, brownouts: tuple[tuple[int, int], ...] = ()):
+    """All epochs of a stream: the chip is off during each brown-out and restarts after it."""
+    events, status = [], []
+    start, reason = 0, 0
+    for b0, b1 in sorted(brownouts):
+        e, s = run_epoch(codes[start:b0], cfg, offset=start, reset_reason=reason)
+        events += e
+        status += s
+        start, reason = b1, 1
+    e, s = run_epoch(codes[start:], cfg, offset=start, reset_reason=reason)
+    events += e
+    status += s
+    return canonical(events), np.array(status, dtype=STATUS_DTYPE)

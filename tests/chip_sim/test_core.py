@@ -1,0 +1,186 @@
+"""The digital core's detectors on hand-made code streams: exact decision samples and values,
+and the reference (sample by sample) equal to the vectorised implementation on each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chip_sim.core import Chip
+from chip_sim.errors import ChipError
+from chip_sim.icd import NO_DATA_CODE, EventCode
+
+RATE = 100
+
+
+def standing(n: int, seed: int = 0) -> np.ndarray:
+    """Upright and still: 1 g on z, small noise on every channel so nothing looks stuck."""
+    rng = np.random.default_rng(seed)
+    codes = np.zeros((n, 8), dtype=np.int64)
+    codes[:, 2] = 1000
+    codes[:, 6] = 500
+    codes[:, 7] = 37 * 128
+    codes[:, :7] += rng.integers(-3, 4, size=(n, 7))
+    codes[:, 7] += rng.integers(0, 2, size=n)
+    return codes.astype(np.int16)
+
+
+def run_both(codes, registers=None, brownouts=()):
+    a = Chip(registers).run(codes, brownouts=brownouts)
+    b = Chip(registers, implementation="reference").run(codes, brownouts=brownouts)
+    assert np.array_equal(a.events, b.events), "vectorised and reference differ"
+    assert np.array_equal(a.status, b.status), "STATUS differs"
+    return a
+
+
+def events(out, code):
+    e = out.of(code)
+    return list(zip(e["sample_index"].tolist(), e["value"].tolist(), strict=True))
+
+
+def test_power_on_reset_and_status_every_period():
+    out = run_both(standing(1000))
+    assert events(out, EventCode.RESET) == [(0, 0)]
+    assert out.status["sample_index"].tolist() == list(range(99, 1000, 100))
+    assert np.all(out.status["fault_flags"] == 0) and np.all(out.status["step_count"] == 0)
+    assert len(out.events) == 1  # nothing else happens while standing still
+
+
+def test_steps_on_shocks_and_walking_bout_start_and_end():
+    codes = standing(3000).astype(np.int64)
+    shocks = list(range(500, 1100, 55))  # 11 shocks, 0.55 s apart
+    for i in shocks:
+        codes[i, 2] += 900  # a heel-strike shock: one sharp sample
+    out = run_both(codes.astype(np.int16))
+    steps = events(out, EventCode.STEP)
+    assert [s for s, _ in steps] == [i + 1 for i in shocks]  # decided one sample after the peak
+    assert [v for _, v in steps] == list(range(1, 12))
+    assert events(out, EventCode.WALK_START) == [(shocks[3] + 1, 0)]  # WALK_START_STEPS = 4
+    assert events(out, EventCode.WALK_END) == [(shocks[-1] + 1 + 200 + 1, 11)]
+    assert out.status["step_count"][-1] == 11
+
+
+def test_refractory_and_adaptive_threshold_reject_small_echoes():
+    codes = standing(2000).astype(np.int64)
+    for i in range(300, 1500, 60):
+        codes[i, 2] += 900
+        codes[i + 10, 2] += 600  # an echo inside the refractory period
+        codes[i + 30, 2] += 60  # a small bump well below peak_avg >> 3
+    out = run_both(codes.astype(np.int16))
+    decided = out.of(EventCode.STEP)["sample_index"]
+    shocks = np.arange(300, 1500, 60) + 1
+    assert set(shocks) <= set(decided.tolist())
+    assert not set(shocks + 10) & set(decided.tolist())  # echoes: inside the refractory period
+    # Small bumps pass the 40 mg floor only until peak_avg >> 3 has risen above them.
+    bumps = sorted(set(decided.tolist()) - set(shocks))
+    assert bumps and max(bumps) < 300 + 5 * 60
+
+
+def test_fall_needs_impact_stillness_and_a_turned_posture():
+    n = 1200
+    codes = standing(n).astype(np.int64)
+    codes[600, :3] = (0, 3000, 5000)  # impact ≈ 5.8 g
+    codes[601:, :3] = (1000, 0, 0)  # lying: gravity on x
+    codes[601:, :3] += np.random.default_rng(1).integers(-3, 4, size=(n - 601, 3))
+    out = run_both(codes.astype(np.int16))
+    fall = events(out, EventCode.FALL)
+    peak = int(np.sqrt(3000**2 + 5000**2))
+    assert fall == [(600 + 50 + 100, peak)]  # settle 50 + still 100 samples after the impact
+
+
+def test_no_fall_when_the_posture_stays_upright_or_motion_goes_on():
+    codes = standing(1200).astype(np.int64)
+    codes[600, 2] = 6000  # a jump landing: big impact, then standing upright
+    out = run_both(codes.astype(np.int16))
+    assert len(out.of(EventCode.FALL)) == 0
+    lying = standing(1200).astype(np.int64)
+    lying[600, :3] = (0, 0, 6000)
+    lying[601:, :3] = (1000, 0, 0)
+    lying[700, 0] = 1500  # moving inside the stillness window: not a fall (yet)
+    out = run_both(lying.astype(np.int16))
+    assert len(out.of(EventCode.FALL)) == 0
+
+
+def test_overload_start_end_and_minimum_duration():
+    codes = standing(1000).astype(np.int64)
+    codes[100:105, 6] = 2000  # 5 samples: shorter than OVERLOAD_MIN_SAMPLES = 10
+    codes[300:450, 6] = 2000 + np.arange(150)
+    out = run_both(codes.astype(np.int16), {"OVERLOAD_LIMIT": 1500, "OVERLOAD_HYST": 50})
+    assert events(out, EventCode.OVERLOAD_START) == [(309, 2000)]
+    assert events(out, EventCode.OVERLOAD_END) == [(450, 150)]
+
+
+def test_overload_hysteresis_keeps_one_interval():
+    codes = standing(600).astype(np.int64)
+    codes[100:400, 6] = 1600
+    codes[200:210, 6] = 1480  # dips below the limit but not below limit − hysteresis
+    out = run_both(codes.astype(np.int16), {"OVERLOAD_LIMIT": 1500, "OVERLOAD_HYST": 50})
+    assert len(out.of(EventCode.OVERLOAD_START)) == 1
+    assert events(out, EventCode.OVERLOAD_END) == [(400, 300)]
+
+
+def test_temp_high_once_until_rearmed():
+    codes = standing(4000).astype(np.int64)
+    codes[:, 7] = 5000  # 39.06 °C > 39.0 °C
+    codes[2000:2100, 7] = 4980  # inside the hysteresis: stays disarmed
+    codes[3000:3010, 7] = 4900  # below 39.0 − 0.5 °C: re-armed
+    out = run_both(codes.astype(np.int16), {"TEMP_MIN_SAMPLES": 500})
+    assert events(out, EventCode.TEMP_HIGH) == [(499, 5000), (3509, 5000)]
+
+
+def test_sensor_faults_and_status_flags():
+    codes = standing(2000).astype(np.int64)
+    codes[200:400, 0] = 16000  # saturated
+    codes[500:800, 4] = 123  # stuck gyro
+    codes[900:950, 6] = NO_DATA_CODE  # strain dropout
+    codes[:, 7] = 4736  # temperature constant: not checked for stuck by default
+    out = run_both(codes.astype(np.int16))
+    assert events(out, EventCode.FAULT_SATURATION) == [(219, 0)]
+    assert events(out, EventCode.FAULT_STUCK) == [(599, 4)]
+    assert events(out, EventCode.FAULT_DROPOUT) == [(902, 6)]
+    flags = dict(
+        zip(out.status["sample_index"].tolist(), out.status["fault_flags"].tolist(), strict=True)
+    )
+    assert flags[299] == 1 << 0 and flags[699] == 1 << 4 and flags[999] == 0
+    assert flags[1999] == 0
+
+
+def test_brownout_restarts_the_core_and_sample_index():
+    codes = standing(1000).astype(np.int64)
+    for i in (100, 160, 220, 280, 700, 760):
+        codes[i, 2] += 900
+    out = run_both(codes.astype(np.int16), brownouts=((400, 500),))
+    assert events(out, EventCode.RESET) == [(0, 0), (0, 1)]
+    resets = out.of(EventCode.RESET)
+    assert resets["stream_index"].tolist() == [0, 500]
+    steps = out.of(EventCode.STEP)
+    assert steps["value"].tolist() == [1, 2, 3, 4, 1, 2]  # the count restarts with the chip
+    assert steps["sample_index"].tolist()[-2:] == [201, 261]
+    assert not np.any((out.status["stream_index"] >= 400) & (out.status["stream_index"] < 500))
+
+
+def test_disabled_channel_reads_no_data_and_raises_no_fault():
+    codes = standing(500)
+    out = run_both(codes, {"CHANNEL_ENABLE": 0xFF & ~(1 << 6)})
+    assert len(out.of(EventCode.FAULT_DROPOUT)) == 0
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        (np.zeros((10, 8), dtype=np.float32), "dtype float32; expected int16"),
+        (np.zeros((10, 7), dtype=np.int16), r"shape \(10, 7\); expected \(N, 8\)"),
+        (np.zeros(8, dtype=np.int16), r"shape \(8,\)"),
+        ([[0] * 8], "numpy array of int16, got list"),
+    ],
+)
+def test_bad_codes_are_refused_with_the_expectation(codes, message):
+    with pytest.raises(ChipError, match=message):
+        Chip().run(codes)
+
+
+def test_bad_brownout_and_implementation_are_refused():
+    with pytest.raises(ChipError, match="brownout"):
+        Chip().run(standing(10), brownouts=((5, 50),))
+    with pytest.raises(ChipError, match="implementation"):
+        Chip(implementation="fast")
