@@ -4,7 +4,9 @@ Rules (written down once, used by the CLI, the tests and the reports):
 - a STEP matches a heel strike within ±150 ms (one-to-one, nearest first);
 - walking is judged per second: truth walking spans each walking segment's first to last heel
   strike; detected walking spans each bout's first to last STEP (the host sees the STEP events that
-  WALK_START confirms); a second counts as walking when at least half of it is;
+  WALK_START confirms); a second counts as walking when at least half of it is; the seconds
+  within ±1 s of a truth bout's first and last heel strike are not judged (a bout's edge is
+  uncertain by about one step: gait initiation, the closing step);
 - a fall is detected when a FALL is decided after its impact and before the next truth event
   that could explain it; latency = decision − impact;
 - an overload interval longer than the chip's minimum duration is detected when OVERLOAD_START is
@@ -21,6 +23,7 @@ import numpy as np
 from chip_sim.icd import EventCode
 
 STEP_TOLERANCE_S = 0.150
+BOUT_EDGE_S = 1
 OVERLOAD_LATENCY_LIMIT_S = 0.200
 WALKING = ("walk", "stairs_up", "stairs_down", "jog", "stumble", "near_fall")
 
@@ -119,15 +122,20 @@ def evaluate(
     steps = match_times(hs, steps_t, STEP_TOLERANCE_S)
 
     truth_walk = []
-    for seg in truth_segments[np.isin(truth_segments["activity"], WALKING)]:
-        inside = hs[(hs >= seg["t_start_s"]) & (hs <= seg["t_end_s"])]
+    for a, b in _walking_spans(truth_segments):
+        inside = hs[(hs >= a) & (hs <= b)]
         if len(inside) >= 2:
             truth_walk.append((float(inside[0]), float(inside[-1])))
     detected_walk = _bouts(events, rate_hz, walk_start_steps)
     n_sec = int(np.ceil(duration_s))
     tw, dw = walking_seconds(truth_walk, n_sec), walking_seconds(detected_walk, n_sec)
-    sens = float((tw & dw).sum() / tw.sum()) if tw.any() else float("nan")
-    spec = float((~tw & ~dw).sum() / (~tw).sum()) if (~tw).any() else float("nan")
+    judged = np.ones(n_sec, dtype=bool)
+    for a, b in truth_walk:  # ±1 s around a bout's first and last heel strike
+        for edge in (int(a), int(b)):
+            judged[max(edge - BOUT_EDGE_S, 0) : min(edge + BOUT_EDGE_S + 1, n_sec)] = False
+    tw_j, dw_j = tw[judged], dw[judged]
+    sens = float((tw_j & dw_j).sum() / tw_j.sum()) if tw_j.any() else float("nan")
+    spec = float((~tw_j & ~dw_j).sum() / (~tw_j).sum()) if (~tw_j).any() else float("nan")
 
     impacts = truth_events[truth_events["kind"] == "fall_impact"]["t_s"]
     falls_t = _times(events, EventCode.FALL, rate_hz)
@@ -180,6 +188,18 @@ def evaluate(
         overload_latencies_s=ov_lat,
         false_overloads=false_ov,
     )
+
+
+def _walking_spans(segments: np.ndarray) -> list[tuple[float, float]]:
+    """Contiguous runs of walking-like segments (walk → stairs → walk is one bout)."""
+    spans: list[tuple[float, float]] = []
+    for seg in segments[np.isin(segments["activity"], WALKING)]:
+        a, b = float(seg["t_start_s"]), float(seg["t_end_s"])
+        if spans and abs(spans[-1][1] - a) < 1e-6:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
 
 
 def _bouts(events: np.ndarray, rate_hz: float, walk_start_steps: int) -> list[tuple[float, float]]:

@@ -18,8 +18,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.cli import scenario_run
 from bench.cli.options import seed
 from bench.errors import UsageError
+from bench.verification.accuracy_table import accuracy_rows
 from scenarios import library
 from scenarios.capture import write_capture
 from scenarios.credibility import run_checks
@@ -35,10 +37,17 @@ DEFAULT_SCENARIOS = (
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("run", help="run the default campaign and print the verdict table")
+    p = sub.add_parser("run", help="run the default campaign, or one scenario on a DUT")
     p.add_argument("--out", help="results folder (default: a new folder under results/)")
     p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
+    p.add_argument("--dut", default="golden", help="device under test: golden (default)")
+    p.add_argument("--scenario", help="run this one scenario (library name or .yaml file)")
+    p.add_argument("--events-out", help="with --scenario: write the events as CSV")
     p.set_defaults(func=cmd_run)
+
+    a = sub.add_parser("accuracy", help="the golden model's accuracy table on the library")
+    a.add_argument("--seeds", type=int, default=1, help="seeds per scenario (default 1)")
+    a.set_defaults(func=cmd_accuracy)
 
 
 def _out_dir(value: str | None) -> Path:
@@ -59,6 +68,12 @@ def _out_dir(value: str | None) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.dut != "golden":
+        raise UsageError(f"--dut {args.dut}: not available in this version; expected golden")
+    if args.scenario:
+        return scenario_run.run_one(args)
+    if args.events_out:
+        raise UsageError("--events-out needs --scenario")
     out = _out_dir(args.out)
     console = Console(width=140)
     console.print(f"smile-bench {software_version()} — seed {args.seed} — results in {out}")
@@ -78,6 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     console.print(table)
 
+    acc_rows, _ = accuracy_rows((args.seed,))
+    console.print(accuracy_table(acc_rows))
     for name in DEFAULT_SCENARIOS:
         write_capture(out / f"{name}.h5", render(library.load(name), args.seed))
     rows = [
@@ -109,6 +126,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"captures, credibility.csv and summary.json written to {out}"
     )
     return 0 if summary["failed"] == 0 else 1
+
+
+def accuracy_table(rows) -> Table:
+    table = Table(title="golden model accuracy on the scenario library")
+    for col in ("figure", "measured", "limit", "verdict"):
+        table.add_column(col)
+    for r in rows:
+        value = f"{r.measured:.3f}" if isinstance(r.measured, float) else str(r.measured)
+        table.add_row(
+            r.figure,
+            f"{value} {r.unit}".strip(),
+            r.limit,
+            "[green]PASS" if r.passed else "[red]FAIL",
+        )
+    return table
+
+
+def cmd_accuracy(args: argparse.Namespace) -> int:
+    if not 1 <= args.seeds <= 100:
+        raise UsageError(f"--seeds {args.seeds}: expected 1..100")
+    rows, _ = accuracy_rows(range(1, args.seeds + 1))
+    Console(width=140).print(accuracy_table(rows))
+    return 0 if all(r.passed for r in rows) else 1
 
 
 def _csv(rows: list[dict]) -> str:

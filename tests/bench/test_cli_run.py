@@ -1,0 +1,75 @@
+"""``smile-bench run --dut golden --scenario`` and ``smile-bench accuracy`` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from chip_sim.icd import EventCode
+
+CLI = [sys.executable, "-m", "bench.cli.main"]
+
+
+def smile(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+
+
+def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
+    out = tmp_path / "events.csv"
+    p = smile(
+        "run",
+        "--dut",
+        "golden",
+        "--scenario",
+        "fall_forward",
+        "--seed",
+        "2",
+        "--events-out",
+        str(out),
+    )
+    assert p.returncode == 0, p.stderr
+    assert "falls detected / truth (false)" in p.stdout and "1 / 1 (0)" in p.stdout
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == ["sample_index", "t_s", "event", "value"]
+    assert rows[0]["event"] == "RESET"
+    names = {r["event"] for r in rows}
+    assert {"STEP", "FALL", "WALK_START"} <= names <= {c.name for c in EventCode}
+    fall = next(r for r in rows if r["event"] == "FALL")
+    assert float(fall["t_s"]) == pytest.approx(int(fall["sample_index"]) / 100)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--dut", "rtl", "--scenario", "walk_level_1p3"], "--dut rtl"),
+        (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),
+        (["run", "--scenario", "healing_normal"], "healing_normal"),
+        (["run", "--scenario", "walk_level_1p3", "--events-out", "x.txt"], "--events-out x.txt"),
+        (["run", "--scenario", "no_such_scenario"], "no_such_scenario"),
+        (["accuracy", "--seeds", "0"], "--seeds 0"),
+    ],
+)
+def test_bad_run_input_is_one_line_and_exit_2(tmp_path, args, needle):
+    p = smile(*args, cwd=tmp_path)
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in p.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_accuracy_command_prints_the_table_and_passes():
+    p = smile("accuracy")
+    assert p.returncode == 0, p.stdout + p.stderr
+    for needle in ("step sensitivity", "falls detected", "overload latency", "PASS"):
+        assert needle in p.stdout
+    assert "FAIL" not in p.stdout
