@@ -126,7 +126,7 @@ def evaluate(
         inside = hs[(hs >= a) & (hs <= b)]
         if len(inside) >= 2:
             truth_walk.append((float(inside[0]), float(inside[-1])))
-    detected_walk = _bouts(events, rate_hz, walk_start_steps)
+    detected_walk = detected_bouts(events, rate_hz, walk_start_steps)
     n_sec = int(np.ceil(duration_s))
     tw, dw = walking_seconds(truth_walk, n_sec), walking_seconds(detected_walk, n_sec)
     judged = np.ones(n_sec, dtype=bool)
@@ -202,7 +202,9 @@ def _walking_spans(segments: np.ndarray) -> list[tuple[float, float]]:
     return spans
 
 
-def _bouts(events: np.ndarray, rate_hz: float, walk_start_steps: int) -> list[tuple[float, float]]:
+def detected_bouts(
+    events: np.ndarray, rate_hz: float, walk_start_steps: int
+) -> list[tuple[float, float]]:
     """Detected walking: from the first STEP of each confirmed bout (WALK_START is decided at the
     step that completes ``walk_start_steps``) to its last STEP."""
     out: list[tuple[float, float]] = []

@@ -10,10 +10,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.cli.options import writable_file
+from bench.errors import UsageError
 from bench.verification.events_csv import write_events_csv
 from chip_sim.icd import EventCode
+from chip_sim.longterm.course import assess_healing, assess_infection
 from chip_sim.pipeline import run_scenario
 from scenarios import library
+from scenarios.digest import render_digest
 
 
 def run_one(args: argparse.Namespace) -> int:
@@ -24,12 +27,12 @@ def run_one(args: argparse.Namespace) -> int:
     )
     scenario = library.load(args.scenario)
     if scenario.is_digest:
-        from bench.errors import UsageError
-
-        raise UsageError(
-            f"--scenario {scenario.name}: a {scenario.digest_weeks:g}-week course has "
-            "no sample stream to run; use a full-detail scenario"
-        )
+        if events_out:
+            raise UsageError(
+                f"--events-out: {scenario.name} is a weeks-long course assessed from "
+                "daily digests; it has no event stream"
+            )
+        return _run_course(scenario, args)
     run = run_scenario(scenario, args.seed)
     a = run.accuracy()
     console = Console(width=140)
@@ -81,4 +84,39 @@ def run_one(args: argparse.Namespace) -> int:
     if events_out:
         write_events_csv(events_out, run.output.events, run.rate_hz)
         console.print(f"wrote {events_out}")
+    return 0
+
+
+def _run_course(scenario, args: argparse.Namespace) -> int:
+    """Weeks-long courses: the implant's long-horizon assessments against the course's truth."""
+    d = render_digest(scenario, args.seed, rate_hz=100)
+    console = Console(width=140)
+    console.print(
+        f"{scenario.name} on DUT {args.dut} (long-horizon metrics), seed {args.seed}: {d.days} days"
+    )
+    t = Table(title="long-horizon assessment against truth")
+    for col in ("figure", "chip", "truth"):
+        t.add_column(col)
+    if scenario.healing is not None:
+        h = assess_healing(d)
+        truth_healed = d.events[d.events["kind"] == "healed"]["value"]
+        t.add_row("healing class", h.classification, scenario.healing.course)
+        t.add_row(
+            "healed (relative load < 50 %), week",
+            "-" if h.healed_week is None else f"{h.healed_week:.1f}",
+            f"{truth_healed[0]:.1f}" if len(truth_healed) else "-",
+        )
+        t.add_row(
+            "delayed union flag, week",
+            "-" if h.delayed_union_flag_week is None else f"{h.delayed_union_flag_week:.1f}",
+            "",
+        )
+    inf = assess_infection(d, args.seed)
+    onset = d.events[d.events["kind"] == "infection_onset"]["t_s"]
+    t.add_row(
+        "infection flag, day",
+        "-" if inf.flag_t_s is None else f"{inf.flag_t_s / 86400:.2f}",
+        f"onset {onset[0] / 86400:.2f}" if len(onset) else "no infection",
+    )
+    console.print(t)
     return 0

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_sim.accuracy import Match, ScenarioAccuracy
+from chip_sim.longterm.course import assess_healing, assess_infection
 from chip_sim.pipeline import run_scenario
 from scenarios import library
+from scenarios.digest import render_digest
 
 STEP_SCENARIOS = (
     "walk_level_0p8",
@@ -35,6 +37,16 @@ LOOKALIKES = (
 )
 OVERLOAD_SCENARIOS = ("overload_partial_weight_bearing",)
 AT_LIMIT = ("early_post_op_crutches",)
+HEALING = {
+    "healing_normal": "normal",
+    "healing_normal_less_active": "normal",
+    "healing_delayed_union": "slow",
+    "healing_plateau_then_heal": "plateau_then_heal",
+    "healing_non_union": "non_union",
+}
+DELAYED = ("healing_delayed_union", "healing_non_union", "healing_plateau_then_heal")
+INFECTIONS = ("infection_knee", "infection_mild_late", "infection_severe_plate")
+NO_INFECTION = ("temperature_normal_post_op", "healing_normal", "healing_non_union")
 
 
 @dataclass(frozen=True)
@@ -177,4 +189,71 @@ def accuracy_rows(
             at_limit == 0,
         )
     )
+    rows += longterm_rows(tuple(seeds))
     return rows, acc
+
+
+def longterm_rows(seeds: tuple[int, ...]) -> list[Row]:
+    """Healing classification, delayed-union flag and infection flag over the weeks-long courses."""
+    digests = {
+        (n, s): render_digest(library.load(n), s, rate_hz=100)
+        for n in {*HEALING, *INFECTIONS, *NO_INFECTION}
+        for s in seeds
+    }
+    healing = {(n, s): assess_healing(digests[n, s]) for n in HEALING for s in seeds}
+    right = sum(healing[n, s].classification == c for n, c in HEALING.items() for s in seeds)
+    rows = [
+        Row(
+            "healing courses classified correctly",
+            ", ".join(HEALING),
+            right,
+            f"= {len(HEALING) * len(seeds)} (all)",
+            right == len(HEALING) * len(seeds),
+        )
+    ]
+    flagged = [healing[n, s].delayed_union_flag_week for n in DELAYED for s in seeds]
+    latest = max((w for w in flagged if w is not None), default=float("nan"))
+    ok = all(w is not None and w <= 13.0 for w in flagged) and all(
+        healing["healing_normal", s].delayed_union_flag_week is None for s in seeds
+    )
+    rows.append(
+        Row(
+            "delayed union flagged by week 13 (latest flag)",
+            ", ".join(DELAYED),
+            latest,
+            "≤ 13 weeks, none on normal",
+            ok,
+            "weeks",
+        )
+    )
+    latencies = []
+    for n in INFECTIONS:
+        for s in seeds:
+            d = digests[n, s]
+            onset = float(d.events[d.events["kind"] == "infection_onset"]["t_s"][0])
+            flag = assess_infection(d, s).flag_t_s
+            latencies.append(np.inf if flag is None else (flag - onset) / 3600)
+    worst = max(latencies)
+    rows.append(
+        Row(
+            "infection flagged after onset (worst)",
+            ", ".join(INFECTIONS),
+            worst,
+            "≤ 72 h",
+            worst <= 72,
+            "h",
+        )
+    )
+    false_flags = sum(
+        assess_infection(digests[n, s], s).flag_t_s is not None for n in NO_INFECTION for s in seeds
+    )
+    rows.append(
+        Row(
+            "infection flags on the normal post-op decay",
+            ", ".join(NO_INFECTION),
+            false_flags,
+            "= 0",
+            false_flags == 0,
+        )
+    )
+    return rows

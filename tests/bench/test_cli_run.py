@@ -53,7 +53,7 @@ def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
     [
         (["run", "--dut", "rtl", "--scenario", "walk_level_1p3"], "--dut rtl"),
         (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),
-        (["run", "--scenario", "healing_normal"], "healing_normal"),
+        (["run", "--scenario", "healing_normal", "--events-out", "x.csv"], "healing_normal"),
         (["run", "--scenario", "walk_level_1p3", "--events-out", "x.txt"], "--events-out x.txt"),
         (["run", "--scenario", "no_such_scenario"], "no_such_scenario"),
         (["accuracy", "--seeds", "0"], "--seeds 0"),
@@ -73,3 +73,9 @@ def test_accuracy_command_prints_the_table_and_passes():
     for needle in ("step sensitivity", "falls detected", "overload latency", "PASS"):
         assert needle in p.stdout
     assert "FAIL" not in p.stdout
+
+
+def test_run_a_weeks_long_course_prints_the_long_horizon_assessment():
+    p = smile("run", "--scenario", "healing_delayed_union")
+    assert p.returncode == 0, p.stderr
+    assert "healing class" in p.stdout and "slow" in p.stdout and "13.0" in p.stdout
