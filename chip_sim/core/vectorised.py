@@ -16,26 +16,17 @@ from chip_sim.icd import CHANNELS, NO_DATA_CODE, EventCode
 FULL_SCALE = np.array([c.full_scale_code for c in CHANNELS], dtype=np.int64)
 
 
-def run_length(cond: np.ndarray) -> np.ndarray:
-    """Length of the run of True ending at each index (0 where False)."""
-    idx = np.arange(len(cond), dtype=np.int64)
-    last_false = np.maximum.accumulate(np.where(cond, -1, idx))
-    return np.where(cond, idx - last_false, 0)
-
-
-def next_true(cond: np.ndarray) -> np.ndarray:
-    """Smallest index j ≥ i with cond[j] (len(cond) where none)."""
-    n = len(cond)
-    idx = np.where(cond, np.arange(n), n)
-    return np.minimum.accumulate(idx[::-1])[::-1]
+def runs(cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half-open runs [start, end) of True in a boolean array, found from its edges (sparse:
+    memory and time scale with the array once, then with the number of runs)."""
+    edges = np.diff(cond.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def isqrt_array(x: np.ndarray) -> np.ndarray:
-    """Exact floor(sqrt(x)) for non-negative int64 x < 2**52."""
-    k = np.floor(np.sqrt(x.astype(np.float64))).astype(np.int64)
-    k -= (k * k > x).astype(np.int64)
-    k += ((k + 1) * (k + 1) <= x).astype(np.int64)
-    return k
+    """Exact floor(sqrt(x)) for non-negative integers x < 2**52 held in float64: sqrt is correctly
+    rounded, and below 2**52 rounding can never reach the next integer."""
+    return np.floor(np.sqrt(x)).astype(np.int32)
 
 
 def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: int):
@@ -47,50 +38,64 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
 
     if n == 0:
         return ev, []
-    c = codes.astype(np.int64)
-    enabled = np.array([(cfg.channel_enable >> ch) & 1 for ch in range(8)], dtype=bool)
-    c[:, ~enabled] = NO_DATA_CODE
-    acc = c[:, :3]
-    valid = np.all(acc != NO_DATA_CODE, axis=1)
-    acc_v = np.where(valid[:, None], acc, 0)
-    mag = np.where(valid, isqrt_array(np.sum(acc_v * acc_v, axis=1)), 1000)
+    enabled = [(cfg.channel_enable >> ch) & 1 == 1 for ch in range(8)]
 
-    # --- faults -----------------------------------------------------------------------------
-    active = np.zeros((n, 8), dtype=bool)
-    for ch in np.flatnonzero(enabled):
-        x = c[:, ch]
+    def column(ch: int) -> np.ndarray:
+        return codes[:, ch] if enabled[ch] else np.full(n, NO_DATA_CODE, dtype=np.int16)
+
+    ax, ay, az = column(0), column(1), column(2)
+    valid = (ax != NO_DATA_CODE) & (ay != NO_DATA_CODE) & (az != NO_DATA_CODE)
+    sq = ax.astype(np.float64) ** 2
+    sq += ay.astype(np.float64) ** 2
+    sq += az.astype(np.float64) ** 2
+    mag = np.where(valid, isqrt_array(sq), np.int32(1000))
+    del sq
+
+    # --- faults: sparse runs; ``active`` keeps (start, end) intervals per channel for STATUS ----
+    active: list[tuple[int, int, int]] = []  # (channel, first active sample, end)
+    for ch in range(8):
+        if not enabled[ch]:
+            continue
+        x = codes[:, ch]
+        fs = int(FULL_SCALE[ch])
+        # NO_DATA (−32768) lies below −full scale, so "at or beyond full scale" must exclude it.
         drop = x == NO_DATA_CODE
-        sat = ~drop & (np.abs(x) >= FULL_SCALE[ch])
-        plain = ~drop & ~sat  # a code held at full scale is saturation, not a stuck sensor
-        same = np.zeros(n, dtype=bool)
-        same[1:] = plain[1:] & (x[1:] == x[:-1])
-        runs = {
-            EventCode.FAULT_SATURATION: (run_length(sat), cfg.fault_sat, True),
-            EventCode.FAULT_STUCK: (
-                np.where(plain, run_length(same) + 1, 0),
-                cfg.fault_stuck,
-                bool((cfg.fault_stuck_mask >> ch) & 1),
-            ),
-            EventCode.FAULT_DROPOUT: (run_length(drop), cfg.fault_dropout, True),
-        }
-        for code, (length, k, on) in runs.items():
-            if not on:
-                continue
-            for i in np.flatnonzero(length == k):
-                emit(i, code, ch)
-            active[:, ch] |= length >= k
+        any_drop = bool(drop.any())
+        sat = (x >= fs) | (x <= -fs)
+        if any_drop:
+            sat &= ~drop
+        checks = [(EventCode.FAULT_SATURATION, sat, cfg.fault_sat, 0)]
+        if any_drop:
+            checks.append((EventCode.FAULT_DROPOUT, drop, cfg.fault_dropout, 0))
+        if (cfg.fault_stuck_mask >> ch) & 1:
+            # A run of k equal codes is a run of k − 1 "same as before" samples; a code held at
+            # full scale is saturation, not a stuck sensor (nor is a held NO_DATA).
+            same = np.zeros(n, dtype=bool)
+            np.equal(x[1:], x[:-1], out=same[1:])
+            if any_drop or sat.any():
+                plain = ~(drop | sat)
+                same[1:] &= plain[1:] & plain[:-1]
+            checks.append((EventCode.FAULT_STUCK, same, cfg.fault_stuck - 1, -1))
+        for code, cond, k, shift in checks:
+            s0, e0 = runs(cond)
+            long = (e0 - s0) >= max(k, 1)
+            for a, b in zip(s0[long].tolist(), e0[long].tolist(), strict=True):
+                first = a + max(k, 1) - 1 + (0 if k >= 1 else shift)
+                if k == 0:  # a stuck threshold of one repeat: the first repeat itself
+                    first = a
+                emit(first, code, ch)
+                active.append((ch, first, b))
 
     # --- steps and walking bouts -------------------------------------------------------------
-    r = np.zeros(n, dtype=np.int64)
+    r = np.zeros(n, dtype=np.int32)
     r[2:] = mag[2:] - 2 * mag[1:-1] + mag[:-2]
-    cand = np.zeros(n, dtype=bool)
+    cand_idx = np.zeros(0, dtype=np.int64)
     if n > 2:
         rp, rpp, rc = r[1:-1], r[:-2], r[2:]
-        cand[2:] = (rp >= cfg.step_sharp_min_mg) & (rp >= rpp) & (rp > rc)
+        cand_idx = np.flatnonzero((rp >= cfg.step_sharp_min_mg) & (rp >= rpp) & (rp > rc)) + 2
     steps: list[int] = []
     peak_avg, last_peak = 0, None
-    for i in np.flatnonzero(cand).tolist():
-        rp = int(r[i - 1])
+    for i, rp in zip(cand_idx.tolist(), r[cand_idx - 1].tolist(), strict=True):
         if rp < max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift):
             continue
         if last_peak is not None and (i - 1) - last_peak < cfg.step_refractory:
@@ -99,6 +104,7 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         last_peak = i - 1
         steps.append(i)
         emit(i, EventCode.STEP, len(steps))
+    del r
     gap = cfg.walk_max_gap
     bout_active, run_steps, bout_steps, last_step = False, 0, 0, None
     for d in steps:
@@ -115,10 +121,7 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     if bout_active and last_step + gap + 1 < n:
         emit(last_step + gap + 1, EventCode.WALK_END, bout_steps)
 
-    # --- falls -------------------------------------------------------------------------------
-    still_ok = valid & (np.abs(mag - 1000) <= cfg.fall_still_mg)
-    csum = np.zeros((n + 1, 3), dtype=np.int64)
-    np.cumsum(acc_v, axis=0, out=csum[1:])
+    # --- falls: only the few impacts are examined, on slices --------------------------------
     reach = cfg.fall_ref_delay + cfg.fall_ref_samples - 1
     impacts = np.flatnonzero(valid & (mag >= cfg.fall_impact_mg))
     busy = -1
@@ -129,44 +132,68 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         if e >= n:
             break  # still armed when the epoch ends: no decision
         s0 = i + cfg.fall_settle + 1
-        window = still_ok[s0 : e + 1]
+        window = valid[s0 : e + 1] & (np.abs(mag[s0 : e + 1] - 1000) <= cfg.fall_still_mg)
         if not window.all():
             busy = s0 + int(np.argmin(window))
             continue
         peak = int(mag[i : i + cfg.fall_settle + 1].max())
-        ref = csum[i - cfg.fall_ref_delay + 1] - csum[i - reach]
-        post = csum[e + 1] - csum[s0]
-        dot = int(ref @ post)
-        if dot < cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000:
+        lo = i - reach
+        acc_ref = np.stack(
+            (
+                ax[lo : lo + cfg.fall_ref_samples],
+                ay[lo : lo + cfg.fall_ref_samples],
+                az[lo : lo + cfg.fall_ref_samples],
+            )
+        ).astype(np.int64)
+        ok_ref = valid[lo : lo + cfg.fall_ref_samples]
+        ref = (acc_ref * ok_ref).sum(axis=1)
+        post = (
+            np.stack((ax[s0 : e + 1], ay[s0 : e + 1], az[s0 : e + 1])).astype(np.int64).sum(axis=1)
+        )
+        if (
+            int(ref @ post)
+            < cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
+        ):
             emit(e, EventCode.FALL, peak)
         busy = e
 
     # --- overload ----------------------------------------------------------------------------
-    load = np.where(c[:, 6] == NO_DATA_CODE, 0, c[:, 6])
-    above_len = run_length(load > cfg.overload_limit)
-    ends = next_true(load < cfg.overload_limit - cfg.overload_hyst)
+    raw = column(6)
+    load = np.where(raw == NO_DATA_CODE, np.int16(0), raw)
+    # The end of an overload is the first sample below limit − hysteresis: the end of the run of
+    # "not below" samples that holds the decision.
+    hold_s, hold_e = runs(load >= cfg.overload_limit - cfg.overload_hyst)
+    s0, e0 = runs(load > cfg.overload_limit)
     busy = -1
-    for s in np.flatnonzero(above_len == cfg.overload_min).tolist():
-        if s <= busy:
+    for a, b in zip(s0.tolist(), e0.tolist(), strict=True):
+        if b - a < cfg.overload_min or a <= busy:
             continue
-        start = s - cfg.overload_min + 1
-        emit(s, EventCode.OVERLOAD_START, load[start])
-        end = int(ends[s + 1]) if s + 1 < n else n
+        decided = a + cfg.overload_min - 1
+        emit(decided, EventCode.OVERLOAD_START, load[a])
+        end = int(hold_e[np.searchsorted(hold_s, decided, side="right") - 1])
         if end >= n:
             break
-        emit(end, EventCode.OVERLOAD_END, end - start)
+        emit(end, EventCode.OVERLOAD_END, end - a)
         busy = end
 
     # --- temperature -------------------------------------------------------------------------
-    temp = c[:, 7]
+    temp = column(7)
     t_valid = temp != NO_DATA_CODE
-    t_len = run_length(t_valid & (temp > cfg.temp_high_limit))
-    rearm = next_true(t_valid & (temp < cfg.temp_high_limit - cfg.temp_hyst))
+    # Re-armed at the first valid sample below limit − hysteresis after the last TEMP_HIGH.
+    wait_s, wait_e = runs(~(t_valid & (temp < cfg.temp_high_limit - cfg.temp_hyst)))
+    s0, e0 = runs(t_valid & (temp > cfg.temp_high_limit))
     last = None
-    for i in np.flatnonzero(t_len == cfg.temp_min).tolist():
-        if last is None or rearm[last + 1] <= i:
-            emit(i, EventCode.TEMP_HIGH, temp[i])
-            last = i
+    for a, b in zip(s0.tolist(), e0.tolist(), strict=True):
+        if b - a < cfg.temp_min:
+            continue
+        i = a + cfg.temp_min - 1
+        if last is not None:
+            k = np.searchsorted(wait_s, last + 1, side="right") - 1
+            rearm = int(wait_e[k]) if k >= 0 and wait_e[k] > last + 1 else last + 1
+            if rearm > i:
+                continue
+        emit(i, EventCode.TEMP_HIGH, temp[i])
+        last = i
 
     # --- status ------------------------------------------------------------------------------
     p = cfg.status_period
@@ -175,7 +202,11 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     status["stream_index"] = offset + at
     status["sample_index"] = at
     status["step_count"] = np.searchsorted(np.array(steps, dtype=np.int64), at, side="right")
-    status["fault_flags"] = (active[at] * (1 << np.arange(8))).sum(axis=1)
+    flags = np.zeros(len(at), dtype=np.int64)
+    for ch, a, b in active:
+        lo, hi = np.searchsorted(at, [a, b])
+        flags[lo:hi] |= 1 << ch
+    status["fault_flags"] = flags
     return ev, list(map(tuple, status.tolist()))
 
 
