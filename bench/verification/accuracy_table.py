@@ -57,6 +57,7 @@ class Row:
     limit: str
     passed: bool
     unit: str = ""
+    judged: bool = True  # False: a figure reported beside the judged ones (no verdict)
 
 
 def _sum(matches: Iterable[Match]) -> Match:
@@ -190,6 +191,7 @@ def accuracy_rows(
         )
     )
     rows += longterm_rows(tuple(seeds))
+    rows += reference_rows(tuple(seeds))
     return rows, acc
 
 
@@ -257,3 +259,23 @@ def longterm_rows(seeds: tuple[int, ...]) -> list[Row]:
         )
     )
     return rows
+
+
+def reference_rows(seeds: tuple[int, ...]) -> list[Row]:
+    """Step F1 beside a published open-source gait pipeline on the lower-back scenarios."""
+    from bench.verification.reference_gait import comparison_table
+
+    total = comparison_table(seeds)[-1]
+    scope = f"lower-back scenarios vs {total['reference']}"
+    return [
+        Row(
+            "step F1, reference pipeline", scope, total["ref_f1"], "(reported)", True, judged=False
+        ),
+        Row(
+            "step F1, ours",
+            scope,
+            total["ours_f1"],
+            f"≥ reference ({total['ref_f1']:.3f})",
+            total["ours_f1"] >= total["ref_f1"],
+        ),
+    ]

@@ -184,3 +184,25 @@ def test_bad_brownout_and_implementation_are_refused():
         Chip().run(standing(10), brownouts=((5, 50),))
     with pytest.raises(ChipError, match="implementation"):
         Chip(implementation="fast")
+
+
+def test_output_travels_as_icd_frames_and_decodes_back():
+    from chip_sim.core.frames import output_bytes
+    from chip_sim.icd import EventPayload, FrameDecoder, StatusPayload
+
+    codes = standing(1000).astype(np.int64)
+    for i in (100, 160, 220, 280, 700, 760):
+        codes[i, 2] += 900
+    out = run_both(codes.astype(np.int16), brownouts=((400, 500),))
+    dec = FrameDecoder()
+    frames = dec.feed(output_bytes(out))
+    assert dec.crc_errors == 0 and dec.bytes_skipped == 0
+    payloads = [f.decode_payload() for f in frames]
+    events = [(p.code, p.sample_index, p.value) for p in payloads if isinstance(p, EventPayload)]
+    assert events == [(int(e["code"]), int(e["sample_index"]), int(e["value"])) for e in out.events]
+    status = [p for p in payloads if isinstance(p, StatusPayload)]
+    assert [s.sample_index for s in status] == out.status["sample_index"].tolist()
+    # SEQ restarts at 0 with every RESET frame.
+    seqs = [f.seq for f in frames]
+    reset_at = [k for k, p in enumerate(payloads) if isinstance(p, EventPayload) and p.code == 0x30]
+    assert [seqs[k] for k in reset_at] == [0, 0]
