@@ -10,8 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bench.cli import run_cmd, scenarios_cmd
+from bench.cli import replay_cmd, run_cmd, scenarios_cmd
 from bench.errors import BenchError
+from chip_sim.errors import ChipError
 from scenarios.errors import ScenarioError
 
 EXIT_USAGE = 2
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run_cmd.add_parser(sub)
     scenarios_cmd.add_parser(sub)
+    replay_cmd.add_parser(sub)
     return parser
 
 
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (BenchError, ScenarioError) as exc:
+    except (BenchError, ScenarioError, ChipError) as exc:
         print(f"smile-bench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
