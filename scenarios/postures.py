@@ -37,9 +37,9 @@ def _sway(ctx: Context, n: int, amp_rad: float) -> np.ndarray:
     return out
 
 
-def render_stand(seg: Segment, ctx: Context) -> Motion:
-    n = ctx.n_samples(seg.duration_s)
-    m = Motion.still(
+def _upright(ctx: Context, n: int) -> Motion:
+    """Standing upright, still, with the usual slight forward trunk lean."""
+    return Motion.still(
         n,
         thigh=0.0,
         shank=0.0,
@@ -47,6 +47,11 @@ def render_stand(seg: Segment, ctx: Context) -> Motion:
         hip_z=ctx.body.standing_hip_m,
         load_bw=ctx.peak_bw("stand"),
     )
+
+
+def render_stand(seg: Segment, ctx: Context) -> Motion:
+    n = ctx.n_samples(seg.duration_s)
+    m = _upright(ctx, n)
     sway = _sway(ctx, n, np.deg2rad(0.8))
     m.thigh += sway
     m.shank += sway
@@ -239,14 +244,7 @@ def render_jump(seg: Segment, ctx: Context) -> Motion:
     # Knee flexion follows the pelvis drop (≈60° for a 20 cm squat); smooth, so no kink in rate.
     crouch = np.sqrt(np.minimum(z, 0.0) ** 2 + 1e-4) - 1e-2
     knee = np.deg2rad(60) * crouch / 0.2
-    m = Motion.still(
-        n,
-        thigh=0.0,
-        shank=0.0,
-        trunk=np.deg2rad(3),
-        hip_z=ctx.body.standing_hip_m,
-        load_bw=ctx.peak_bw("stand"),
-    )
+    m = _upright(ctx, n)
     m.thigh -= knee / 2
     m.shank += knee / 2
     m.trunk += knee / 3

@@ -9,6 +9,7 @@ import numpy as np
 
 from chip_sim.core import reference, vectorised
 from chip_sim.core.config import CoreConfig
+from chip_sim.core.events import run_epochs
 from chip_sim.errors import ChipError
 from chip_sim.icd import EventCode
 from chip_sim.registers import RegisterFile
@@ -59,7 +60,7 @@ class Chip:
                 )
         cfg = CoreConfig.from_registers(self.registers)
         impl = vectorised if self.implementation == "vectorised" else reference
-        events, status = impl.run(codes, cfg, tuple(brownouts))
+        events, status = run_epochs(impl.run_epoch, codes, cfg, tuple(brownouts))
         return CoreOutput(events, status)
 
 

@@ -52,3 +52,17 @@ def canonical(events: list[tuple[int, int, int, int]] | np.ndarray) -> np.ndarra
         return np.zeros(0, dtype=EVENT_DTYPE)
     order = np.lexsort((arr["value"], RANK[arr["code"]], arr["stream_index"]))
     return arr[order]
+
+
+def run_epochs(run_epoch, codes: np.ndarray, cfg, brownouts: tuple[tuple[int, int], ...] = ()):
+    """Split a stream at its brown-outs: the chip is off during each and restarts after it (RESET
+    reason 1). ``run_epoch`` is either implementation's; events come back in canonical order."""
+    events, status = [], []
+    start, reason = 0, 0
+    for b0, b1 in sorted(brownouts):
+        e, s = run_epoch(codes[start:b0], cfg, offset=start, reset_reason=reason)
+        events += e
+        status += s
+        start, reason = b1, 1
+    e, s = run_epoch(codes[start:], cfg, offset=start, reset_reason=reason)
+    return canonical(events + e), np.array(status + s, dtype=STATUS_DTYPE)

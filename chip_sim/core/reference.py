@@ -35,7 +35,6 @@ from math import isqrt
 import numpy as np
 
 from chip_sim.core.config import CoreConfig
-from chip_sim.core.events import STATUS_DTYPE, canonical
 from chip_sim.icd import CHANNELS, NO_DATA_CODE, EventCode
 
 FULL_SCALE = [c.full_scale_code for c in CHANNELS]
@@ -219,18 +218,3 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
                     flags |= 1 << ch
             status.append((offset + i, i, step_count, flags, 0))
     return ev, status
-
-
-def run(codes: np.ndarray, cfg: CoreConfig, brownouts: tuple[tuple[int, int], ...] = ()):
-    """All epochs of a stream: the chip is off during each brown-out and restarts after it."""
-    events, status = [], []
-    start, reason = 0, 0
-    for b0, b1 in sorted(brownouts):
-        e, s = run_epoch(codes[start:b0], cfg, offset=start, reset_reason=reason)
-        events += e
-        status += s
-        start, reason = b1, 1
-    e, s = run_epoch(codes[start:], cfg, offset=start, reset_reason=reason)
-    events += e
-    status += s
-    return canonical(events), np.array(status, dtype=STATUS_DTYPE)

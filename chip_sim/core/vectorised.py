@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip_sim.core.config import CoreConfig
-from chip_sim.core.events import STATUS_DTYPE, canonical
+from chip_sim.core.events import STATUS_DTYPE
 from chip_sim.icd import CHANNELS, NO_DATA_CODE, EventCode
 
 FULL_SCALE = np.array([c.full_scale_code for c in CHANNELS], dtype=np.int64)
@@ -208,17 +208,3 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         flags[lo:hi] |= 1 << ch
     status["fault_flags"] = flags
     return ev, list(map(tuple, status.tolist()))
-
-
-def run(codes: np.ndarray, cfg: CoreConfig, brownouts: tuple[tuple[int, int], ...] = ()):
-    events, status = [], []
-    start, reason = 0, 0
-    for b0, b1 in sorted(brownouts):
-        e, s = run_epoch(codes[start:b0], cfg, offset=start, reset_reason=reason)
-        events += e
-        status += s
-        start, reason = b1, 1
-    e, s = run_epoch(codes[start:], cfg, offset=start, reset_reason=reason)
-    events += e
-    status += s
-    return canonical(events), np.array(status, dtype=STATUS_DTYPE)
