@@ -85,6 +85,8 @@ class ScenarioAccuracy:
     overloads_detected: int = 0
     overload_latencies_s: list[float] = field(default_factory=list)
     false_overloads: int = 0
+    #: Judged seconds: (walking detected, walking missed, rest recognised, rest taken as walking).
+    walking_seconds_counts: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def step_count_error(self) -> float:
@@ -134,8 +136,14 @@ def evaluate(
         for edge in (int(a), int(b)):
             judged[max(edge - BOUT_EDGE_S, 0) : min(edge + BOUT_EDGE_S + 1, n_sec)] = False
     tw_j, dw_j = tw[judged], dw[judged]
-    sens = float((tw_j & dw_j).sum() / tw_j.sum()) if tw_j.any() else float("nan")
-    spec = float((~tw_j & ~dw_j).sum() / (~tw_j).sum()) if (~tw_j).any() else float("nan")
+    walk_counts = (
+        int((tw_j & dw_j).sum()),
+        int((tw_j & ~dw_j).sum()),
+        int((~tw_j & ~dw_j).sum()),
+        int((~tw_j & dw_j).sum()),
+    )
+    sens = walk_counts[0] / tw_j.sum() if tw_j.any() else float("nan")
+    spec = walk_counts[2] / (~tw_j).sum() if (~tw_j).any() else float("nan")
 
     impacts = truth_events[truth_events["kind"] == "fall_impact"]["t_s"]
     falls_t = _times(events, EventCode.FALL, rate_hz)
@@ -177,8 +185,9 @@ def evaluate(
         steps=steps,
         step_count_truth=len(hs),
         step_count_chip=len(steps_t),
-        walking_sensitivity=sens,
-        walking_specificity=spec,
+        walking_sensitivity=float(sens),
+        walking_specificity=float(spec),
+        walking_seconds_counts=walk_counts,
         falls_truth=len(impacts),
         falls_detected=len(latencies),
         fall_latencies_s=latencies,

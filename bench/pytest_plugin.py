@@ -1,0 +1,284 @@
+"""The smile-bench pytest plugin: options, fixtures and the requirement marker, for this project's
+suite and for a lab's own test repository (registered through the ``pytest11`` entry point, so
+``pip install smile-bench`` is enough).
+
+Options: ``--station FILE``, ``--dut golden|rtl|serial:URL``, ``--scenario NAME``, ``--seed N``
+(repeatable), ``--results-dir DIR`` (evidence, figures and the traceability matrix of the run),
+``--smile-trace FILE`` (requirement → tests of the collected suite, as JSON).
+
+Marker: ``@pytest.mark.requirement("SRS-012", ...)``; an unknown ID stops the run with exit code 2.
+Fixtures: ``station``, ``dut``, ``seeds``, ``scenario_names``, ``verify`` (records figures against
+the requirement's limit, attaches evidence to Allure and to the results folder).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from bench.errors import BenchError
+from bench.station import load_station, parse_dut
+from bench.verification.requirements import requirements
+from bench.verification.stats import Proportion
+
+DEFAULT_SEEDS = (1, 2)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("smile-bench", "SmILE verification bench")
+    g.addoption("--station", default=None, help="station file (TOML); default: simulated station")
+    g.addoption("--dut", default=None, help="DUT: golden, rtl or serial:URL (default: station's)")
+    g.addoption("--scenario", default=None, help="run scenario tests for this scenario only")
+    g.addoption(
+        "--seed",
+        type=int,
+        action="append",
+        default=None,
+        help="seed for scenario tests (repeatable; default 1 and 2)",
+    )
+    g.addoption("--results-dir", default=None, help="write evidence and traceability here")
+    g.addoption("--smile-trace", default=None, help="write requirement → test IDs as JSON")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(*ids): the requirements this test verifies")
+    config.addinivalue_line("markers", "scenarios(names): scenarios a scenario_name test runs on")
+    try:
+        station = load_station(config.getoption("--station"))
+        dut = config.getoption("--dut")
+        if dut:
+            parse_dut(dut, "--dut")
+        requirements()
+    except BenchError as exc:
+        pytest.exit(f"smile-bench: error: {exc}", returncode=2)
+    config.stash[_STATE] = _State(station, dut or station.dut)
+
+
+class _State:
+    def __init__(self, station, dut: str):
+        self.station = station
+        self.dut = dut
+        self.results: dict[str, dict] = {}  # nodeid → {outcome, requirements, figures, evidence}
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
+    reqs = requirements()
+    trace: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        for mark in item.iter_markers("requirement"):
+            if not mark.args:
+                pytest.exit(
+                    f"smile-bench: error: {item.nodeid}: requirement marker without an ID",
+                    returncode=2,
+                )
+            for rid in mark.args:
+                if rid not in reqs.requirements:
+                    pytest.exit(
+                        f"smile-bench: error: {item.nodeid}: unknown requirement {rid!r} "
+                        "(not in docs/requirements.yaml)",
+                        returncode=2,
+                    )
+                trace[rid].append(item.nodeid)
+    out = config.getoption("--smile-trace")
+    if out:
+        Path(out).write_text(json.dumps(trace, indent=1, sort_keys=True), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def station(pytestconfig):
+    return pytestconfig.stash[_STATE].station
+
+
+@pytest.fixture(scope="session")
+def dut(pytestconfig):
+    from bench.dut import make_dut
+
+    return make_dut(pytestconfig.stash[_STATE].dut)
+
+
+@pytest.fixture(scope="session")
+def seeds(pytestconfig) -> tuple[int, ...]:
+    return tuple(pytestconfig.getoption("--seed") or DEFAULT_SEEDS)
+
+
+@pytest.fixture(scope="session")
+def scenario_filter(pytestconfig) -> str | None:
+    return pytestconfig.getoption("--scenario")
+
+
+def _explicitly_parametrized(metafunc: pytest.Metafunc) -> set[str]:
+    names: set[str] = set()
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        args = mark.args[0]
+        names.update(a.strip() for a in (args.split(",") if isinstance(args, str) else args))
+    return names
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``seed`` and ``scenario_name`` come from the command line (and ``@pytest.mark.scenarios``)
+    unless the test parametrizes them itself."""
+    own = _explicitly_parametrized(metafunc)
+    if "seed" in metafunc.fixturenames and "seed" not in own:
+        chosen = metafunc.config.getoption("--seed") or DEFAULT_SEEDS
+        metafunc.parametrize("seed", list(chosen), ids=[f"seed{s}" for s in chosen])
+    if "scenario_name" in metafunc.fixturenames and "scenario_name" not in own:
+        marker = metafunc.definition.get_closest_marker("scenarios")
+        names = list(marker.args[0]) if marker else []
+        only = metafunc.config.getoption("--scenario")
+        if only:
+            names = [n for n in names if n == only]
+        metafunc.parametrize("scenario_name", names)
+
+
+class Verify:
+    """What a verification test records: figures judged against a requirement, and evidence."""
+
+    def __init__(self, item: pytest.Item, results_dir: Path | None):
+        self.item = item
+        self.results_dir = results_dir
+        self.failures: list[str] = []
+
+    def figure(
+        self,
+        requirement_id: str,
+        value: float,
+        *,
+        proportion: Proportion | None = None,
+        name: str | None = None,
+        detail: str = "",
+    ) -> bool:
+        """Judge ``value`` (or ``proportion``'s bound) against the requirement; returns the verdict
+        and remembers a failure for :meth:`check`."""
+        req = requirements().get(requirement_id)
+        acc = req.acceptance
+        lower = upper = None
+        if proportion is not None:
+            value, lower, upper = proportion.estimate, proportion.lower, proportion.upper
+        passed = acc.judge(value, lower=lower, upper=upper)
+        fig = {
+            "requirement": requirement_id,
+            "figure": name or acc.metric,
+            "value": value,
+            "lower": lower,
+            "upper": upper,
+            "unit": acc.unit,
+            "limit": acc.text,
+            "passed": passed,
+            "detail": detail,
+        }
+        self.item.user_properties.append(("figure", fig))
+        _allure_parameter(fig)
+        if not passed:
+            shown = f"{value:.4g}" if lower is None else f"{value:.4g} [{lower:.4g}, {upper:.4g}]"
+            self.failures.append(
+                f"{requirement_id} {fig['figure']}: {shown} fails {acc.text}"
+                + (f" ({detail})" if detail else "")
+            )
+        return passed
+
+    def check(self) -> None:
+        """Fail the test with every requirement figure that missed its limit."""
+        assert not self.failures, "; ".join(self.failures)
+
+    def attach(self, name: str, data: bytes | str, kind: str) -> None:
+        """Attach evidence (kind: png, csv, txt, json) to Allure and to the results folder."""
+        raw = data.encode() if isinstance(data, str) else data
+        _allure_attach(name, raw, kind)
+        if self.results_dir is not None:
+            safe = self.item.nodeid.replace("/", "_").replace("::", "__").replace("[", "_")
+            folder = self.results_dir / "evidence" / safe.replace("]", "")
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name}.{kind}"
+            path.write_bytes(raw)
+            self.item.user_properties.append(("evidence", str(path.relative_to(self.results_dir))))
+
+
+@pytest.fixture
+def verify(request, pytestconfig) -> Verify:
+    out = pytestconfig.getoption("--results-dir")
+    return Verify(request.node, Path(out) if out else None)
+
+
+def _allure_parameter(fig: dict) -> None:
+    try:
+        import allure
+
+        allure.dynamic.parameter(f"{fig['requirement']} {fig['figure']}", f"{fig['value']:.4g}")
+    except Exception:
+        return
+
+
+def _allure_attach(name: str, raw: bytes, kind: str) -> None:
+    try:
+        import allure
+        from allure_commons.types import AttachmentType
+    except ImportError:
+        return
+    types = {
+        "png": AttachmentType.PNG,
+        "csv": AttachmentType.CSV,
+        "txt": AttachmentType.TEXT,
+        "json": AttachmentType.JSON,
+    }
+    allure.attach(raw, name=name, attachment_type=types[kind])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    ids = [rid for m in item.iter_markers("requirement") for rid in m.args]
+    if ids:
+        item.user_properties.append(("requirements", ids))
+        try:
+            import allure
+
+            reqs = requirements()
+            for rid in ids:
+                allure.dynamic.label("requirement", rid)
+                allure.dynamic.link(f"docs/requirements.yaml#{rid}", name=rid)
+                for hz in reqs.get(rid).hazards:
+                    allure.dynamic.label("hazard", hz)
+        except ImportError:
+            pass
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = getattr(report, "config", None) or _CONFIG.get("config")
+    if config is None or hasattr(config, "workerinput"):
+        return  # xdist workers: the controller records what their reports carry
+    state = config.stash[_STATE]
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        props = dict(report.user_properties) if report.user_properties else {}
+        entry = state.results.setdefault(
+            report.nodeid, {"requirements": [], "figures": [], "evidence": []}
+        )
+        entry["outcome"] = report.outcome
+        entry["duration_s"] = round(report.duration, 3)
+        entry["requirements"] = props.get("requirements", [])
+        entry["figures"] = [v for k, v in report.user_properties if k == "figure"]
+        entry["evidence"] = [v for k, v in report.user_properties if k == "evidence"]
+
+
+_CONFIG: dict = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    out = config.getoption("--results-dir")
+    if not out:
+        return
+    from bench.verification.traceability import write_run_results
+
+    write_run_results(Path(out), config.stash[_STATE])

@@ -1,0 +1,139 @@
+"""The requirements file (docs/requirements.yaml): loaded, validated, and judged.
+
+A requirement without an acceptance limit, a hazard that is not declared, or a duplicate ID is an
+error naming the requirement and what was expected — a report must never claim more than the file
+supports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bench.errors import BenchError
+
+REQUIREMENTS_PATH = Path(__file__).resolve().parents[2] / "docs" / "requirements.yaml"
+OPS = (">=", "<=", "==")
+
+
+class RequirementsError(BenchError):
+    """The requirements file, or a reference to it, is wrong."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    metric: str
+    op: str
+    limit: float
+    unit: str
+    statistical: bool
+
+    def judge(
+        self, value: float, *, lower: float | None = None, upper: float | None = None
+    ) -> bool:
+        """Statistical limits are judged on the confidence bound on the safe side."""
+        if self.statistical and self.op == ">=" and lower is not None:
+            value = lower
+        elif self.statistical and self.op == "<=" and upper is not None:
+            value = upper
+        if self.op == ">=":
+            return value >= self.limit
+        if self.op == "<=":
+            return value <= self.limit
+        return value == self.limit
+
+    @property
+    def text(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        bound = " (95 % bound)" if self.statistical else ""
+        return f"{self.op} {self.limit:g}{unit}{bound}"
+
+
+@dataclass(frozen=True)
+class Hazard:
+    id: str
+    name: str
+    harm: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    text: str
+    rationale: str
+    acceptance: Acceptance
+    hazards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RequirementSet:
+    document: dict
+    hazards: dict[str, Hazard]
+    requirements: dict[str, Requirement]
+
+    def get(self, rid: str) -> Requirement:
+        if rid not in self.requirements:
+            raise RequirementsError(
+                f"unknown requirement {rid!r}; expected one of "
+                f"{', '.join(self.requirements)} (docs/requirements.yaml)"
+            )
+        return self.requirements[rid]
+
+
+def load_requirements(path: Path = REQUIREMENTS_PATH) -> RequirementSet:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RequirementsError(f"{path}: cannot read requirements: {exc}") from None
+    hazards = {}
+    for h in data.get("hazards") or []:
+        hazards[h["id"]] = Hazard(h["id"], h["name"], h.get("harm", ""))
+    reqs: dict[str, Requirement] = {}
+    for r in data.get("requirements") or []:
+        rid = r.get("id", "?")
+        where = f"{path}: requirement {rid}"
+        if rid in reqs:
+            raise RequirementsError(f"{where}: duplicate ID")
+        acc = r.get("acceptance")
+        if not isinstance(acc, dict) or acc.get("limit") is None:
+            raise RequirementsError(
+                f"{where}: has no acceptance limit; expected acceptance: "
+                "{metric, op, limit, unit, statistical}"
+            )
+        if acc.get("op") not in OPS:
+            raise RequirementsError(
+                f"{where}: op {acc.get('op')!r}; expected one of {', '.join(OPS)}"
+            )
+        for key in ("metric", "statistical"):
+            if key not in acc:
+                raise RequirementsError(f"{where}: acceptance has no {key}")
+        unknown = [h for h in r.get("hazards") or [] if h not in hazards]
+        if unknown or not r.get("hazards"):
+            raise RequirementsError(
+                f"{where}: hazards {unknown or '(none)'}; expected IDs declared under hazards"
+            )
+        for key in ("text", "rationale"):
+            if not r.get(key):
+                raise RequirementsError(f"{where}: missing {key}")
+        reqs[rid] = Requirement(
+            rid,
+            r["text"],
+            r["rationale"],
+            Acceptance(
+                acc["metric"],
+                acc["op"],
+                float(acc["limit"]),
+                str(acc.get("unit", "")),
+                bool(acc["statistical"]),
+            ),
+            tuple(r["hazards"]),
+        )
+    return RequirementSet(data.get("document") or {}, hazards, reqs)
+
+
+@cache
+def requirements() -> RequirementSet:
+    return load_requirements()

@@ -1,0 +1,78 @@
+"""Traceability of a run: requirement → hazards → tests → result → evidence files.
+
+Written by the pytest plugin at the end of a session into the results folder (``tests.json``,
+``traceability.json``, ``traceability.csv``). A requirement passes when it had tests and all of
+them passed; it is "not run" when none of its tests ran — never reported as passed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from bench.verification.requirements import requirements
+
+
+def matrix(results: dict[str, dict]) -> list[dict]:
+    reqs = requirements()
+    rows = []
+    for rid, req in reqs.requirements.items():
+        tests = {nid: r for nid, r in results.items() if rid in r.get("requirements", [])}
+        outcomes = [r.get("outcome", "not run") for r in tests.values()]
+        if not tests:
+            verdict = "not run"
+        elif all(o == "passed" for o in outcomes):
+            verdict = "pass"
+        elif any(o == "failed" for o in outcomes):
+            verdict = "fail"
+        else:
+            verdict = "incomplete"
+        figures = [
+            f for r in tests.values() for f in r.get("figures", []) if f["requirement"] == rid
+        ]
+        rows.append(
+            {
+                "requirement": rid,
+                "text": req.text,
+                "hazards": list(req.hazards),
+                "acceptance": req.acceptance.text,
+                "tests": sorted(tests),
+                "outcomes": outcomes,
+                "verdict": verdict,
+                "figures": figures,
+                "evidence": sorted({e for r in tests.values() for e in r.get("evidence", [])}),
+            }
+        )
+    return rows
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_run_results(out: Path, state) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    rows = matrix(state.results)
+    _atomic(out / "tests.json", json.dumps(state.results, indent=1, sort_keys=True, default=str))
+    _atomic(out / "traceability.json", json.dumps(rows, indent=1, default=str))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["requirement", "hazards", "acceptance", "tests", "verdict", "evidence"])
+    for r in rows:
+        w.writerow(
+            [
+                r["requirement"],
+                " ".join(r["hazards"]),
+                r["acceptance"],
+                len(r["tests"]),
+                r["verdict"],
+                " ".join(r["evidence"]),
+            ]
+        )
+    _atomic(out / "traceability.csv", buf.getvalue())
+    return rows
