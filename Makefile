@@ -12,10 +12,10 @@ run: bootstrap
 	$(BIN)/smile-bench run $(ARGS)
 
 test: bootstrap
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q -n auto $(ARGS)
 
 nightly: bootstrap
-	$(BIN)/python -m pytest -q -m "nightly or not nightly" $(ARGS)
+	$(BIN)/python -m pytest -q -n auto -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
 
 lint: bootstrap
 	$(BIN)/ruff check .
@@ -29,4 +29,4 @@ bench: bootstrap
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .ruff_cache
+	rm -rf $(VENV) results .pytest_cache .ruff_cache tools/allure/node_modules

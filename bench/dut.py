@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chip_sim.core.frames import output_bytes
 from chip_sim.pipeline import PipelineRun, run_scenario
 from scenarios import library
 
@@ -22,6 +23,14 @@ class GoldenDut:
             self._cache[key] = run_scenario(library.load(scenario_name), seed)
         return self._cache[key]
 
+    def frame_bytes(self, run: PipelineRun) -> bytes:
+        """The run's events and STATUS as the DUT sends them: ICD frames."""
+        return output_bytes(run.output)
+
 
 def make_dut(kind: str) -> GoldenDut:
+    if kind.startswith("mutant:"):
+        from bench.verification.mutants import MutantDut
+
+        return MutantDut(mutation=kind.split(":", 1)[1])
     return GoldenDut()

@@ -62,6 +62,7 @@ class _State:
         self.station = station
         self.dut = dut
         self.results: dict[str, dict] = {}  # nodeid → {outcome, requirements, figures, evidence}
+        self.recorder = None  # bench.records.RunRecorder when --results-dir is given
 
 
 _STATE = pytest.StashKey[_State]()
@@ -161,16 +162,17 @@ class Verify:
         if proportion is not None:
             value, lower, upper = proportion.estimate, proportion.lower, proportion.upper
         passed = acc.judge(value, lower=lower, upper=upper)
+        # Plain Python types: reports travel between xdist workers and the controller.
         fig = {
             "requirement": requirement_id,
             "figure": name or acc.metric,
-            "value": value,
-            "lower": lower,
-            "upper": upper,
+            "value": float(value),
+            "lower": None if lower is None else float(lower),
+            "upper": None if upper is None else float(upper),
             "unit": acc.unit,
             "limit": acc.text,
-            "passed": passed,
-            "detail": detail,
+            "passed": bool(passed),
+            "detail": str(detail),
         }
         self.item.user_properties.append(("figure", fig))
         _allure_parameter(fig)
@@ -262,6 +264,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         entry["requirements"] = props.get("requirements", [])
         entry["figures"] = [v for k, v in report.user_properties if k == "figure"]
         entry["evidence"] = [v for k, v in report.user_properties if k == "evidence"]
+        if state.recorder is not None:
+            state.recorder.append(
+                "test",
+                {
+                    "test_id": report.nodeid,
+                    "verdict": report.outcome,
+                    "dut": state.dut,
+                    "duration_s": entry["duration_s"],
+                    "requirements": entry["requirements"],
+                    "figures": entry["figures"],
+                    "evidence": entry["evidence"],
+                    "message": _short(report.longreprtext) if report.failed else "",
+                },
+            )
 
 
 _CONFIG: dict = {}
@@ -269,7 +285,27 @@ _CONFIG: dict = {}
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG["config"] = session.config
+    config = session.config
+    _CONFIG["config"] = config
+    out = config.getoption("--results-dir")
+    if not out or hasattr(config, "workerinput"):
+        return
+    from bench.records import RunRecorder
+
+    state = config.stash[_STATE]
+    Path(out).mkdir(parents=True, exist_ok=True)
+    state.recorder = RunRecorder(out)
+    state.recorder.start(
+        {
+            "dut": state.dut,
+            "station": state.station.name,
+            "station_file": str(state.station.path),
+            "station_sha256": state.station.sha256,
+            "seeds": list(config.getoption("--seed") or DEFAULT_SEEDS),
+            "scenario_filter": config.getoption("--scenario"),
+            "args": [str(a) for a in config.args],
+        }
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
@@ -281,4 +317,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
         return
     from bench.verification.traceability import write_run_results
 
-    write_run_results(Path(out), config.stash[_STATE])
+    state = config.stash[_STATE]
+    rows = write_run_results(Path(out), state)
+    if state.recorder is not None:
+        verdicts = {r["verdict"] for r in rows}
+        verdict = (
+            "fail" if "fail" in verdicts else ("pass" if verdicts == {"pass"} else "incomplete")
+        )
+        state.recorder.finish(
+            {
+                "verdict": verdict,
+                "exit_status": int(exitstatus),
+                "requirements": {r["requirement"]: r["verdict"] for r in rows},
+            }
+        )
+
+
+def _short(text: str, limit: int = 2000) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.startswith("E ")] or text.splitlines()[
+        -5:
+    ]
+    return "\n".join(lines)[:limit]

@@ -33,6 +33,15 @@ def parse_dut(value: str, where: str) -> str:
     kind = value.split(":", 1)[0]
     if kind in DUT_KINDS:
         return value
+    if kind == "mutant":  # the bench's self-validation (bench.verification.mutants)
+        from bench.verification.mutants import MUTATIONS
+
+        if value.split(":", 1)[-1] in MUTATIONS:
+            return value
+        raise StationError(
+            f"{where}: mutant {value!r}; expected mutant:NAME with NAME one of "
+            f"{', '.join(MUTATIONS)}"
+        )
     if kind in PLANNED_DUT_KINDS:
         raise StationError(
             f"{where}: DUT {value!r} is not available in this version; expected "

@@ -35,6 +35,10 @@ if ! command -v iverilog >/dev/null 2>&1; then
     apt_install iverilog || say "continuing without iverilog: RTL tests will be skipped"
 fi
 
+# Single-file HTML test report (Allure 2 via npm, needs Java 17) and its offline check (Chromium).
+tools/allure-install.sh || say "continuing without Allure HTML: report tests will be skipped"
+tools/chromium-install.sh || say "continuing without chromium: the offline report check will be skipped"
+
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating virtual environment in $VENV"
     "$PYTHON" -m venv "$VENV"

@@ -1,15 +1,15 @@
 """``smile-bench run``: the main job.
 
-In this version the bench verifies its own stimulus: every published figure the scenario
-generator must reproduce (loads, cadence, healing, temperature, gait patterns) is measured and
-judged, and the captures of the default scenarios are written for inspection. DUT verification
-(golden model, RTL, boards) plugs in here as those backends arrive.
+Runs the verification suite (tests/verification) on the station's DUT — the embedded default is
+the golden model with simulated instruments — and writes under the results folder: the run's
+hash-chained records with their evidence, the traceability matrix, the Allure results and HTML,
+and the verification report; the run is indexed in the SQLite results store. It prints the
+requirement table with verdicts and figures. ``--scenario`` runs one scenario instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from datetime import UTC, datetime
@@ -20,29 +20,30 @@ from rich.table import Table
 
 from bench.cli import scenario_run
 from bench.cli.options import seed
-from bench.errors import UsageError
+from bench.errors import BenchError, UsageError
+from bench.station import load_station, parse_dut
 from bench.verification.accuracy_table import accuracy_rows
-from scenarios import library
-from scenarios.capture import write_capture
-from scenarios.credibility import run_checks
-from scenarios.generator import render
-from scenarios.provenance import software_version
 
-DEFAULT_SCENARIOS = (
-    "walk_level_1p3",
-    "overload_partial_weight_bearing",
-    "fall_forward",
-    "sensor_faults",
-)
+ROOT = Path(__file__).resolve().parents[2]
+SUITE = ROOT / "tests" / "verification"
+DEFAULT_STORE = Path("results") / "results.sqlite"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("run", help="run the default campaign, or one scenario on a DUT")
+    p = sub.add_parser("run", help="run the verification campaign, or one scenario on a DUT")
     p.add_argument("--out", help="results folder (default: a new folder under results/)")
-    p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
-    p.add_argument("--dut", default="golden", help="device under test: golden (default)")
+    p.add_argument(
+        "--seed",
+        type=seed,
+        action="append",
+        help="seed (repeatable; default 1 and 2; with --scenario default 1)",
+    )
+    p.add_argument("--station", help="station file (TOML; default: the simulated station)")
+    p.add_argument("--dut", default=None, help="device under test: golden (default: the station's)")
+    p.add_argument("--store", default=str(DEFAULT_STORE), help="results store (SQLite file)")
     p.add_argument("--scenario", help="run this one scenario (library name or .yaml file)")
     p.add_argument("--events-out", help="with --scenario: write the events as CSV")
+    p.add_argument("--workers", type=int, default=2, help="parallel test workers (default 2)")
     p.set_defaults(func=cmd_run)
 
     a = sub.add_parser("accuracy", help="the golden model's accuracy table on the library")
@@ -68,78 +69,124 @@ def _out_dir(value: str | None) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.dut != "golden":
-        raise UsageError(f"--dut {args.dut}: not available in this version; expected golden")
+    dut = parse_dut(args.dut, "--dut") if args.dut else None
     if args.scenario:
+        args.seed = (args.seed or [1])[0]
+        args.dut = dut or "golden"
         return scenario_run.run_one(args)
     if args.events_out:
         raise UsageError("--events-out needs --scenario")
-    out = _out_dir(args.out)
-    console = Console(width=140)
-    console.print(f"smile-bench {software_version()} — seed {args.seed} — results in {out}")
-    started = time.perf_counter()
-    checks = run_checks(args.seed)
-    table = Table(title="scenario credibility against published figures")
-    for col in ("figure", "source", "published", "measured", "accepted", "verdict"):
-        table.add_column(col)
-    for c in checks:
-        table.add_row(
-            c.figure,
-            c.source,
-            c.published,
-            f"{c.measured:.2f} {c.unit}",
-            f"{c.lo:.1f} .. {c.hi:.1f}",
-            "[green]PASS" if c.passed else "[red]FAIL",
-        )
-    console.print(table)
-
-    acc_rows, _ = accuracy_rows((args.seed,))
-    console.print(accuracy_table(acc_rows))
-    for name in DEFAULT_SCENARIOS:
-        write_capture(out / f"{name}.h5", render(library.load(name), args.seed))
-    rows = [
-        {
-            "figure": c.figure,
-            "source": c.source,
-            "published": c.published,
-            "measured": round(c.measured, 4),
-            "unit": c.unit,
-            "lo": c.lo,
-            "hi": c.hi,
-            "passed": c.passed,
-        }
-        for c in checks
-    ]
-    _atomic_text(out / "credibility.csv", _csv(rows))
-    acc_csv = [
-        {
-            "figure": r.figure,
-            "scope": r.scope,
-            "measured": round(float(r.measured), 4),
-            "unit": r.unit,
-            "limit": r.limit,
-            "passed": r.passed if r.judged else "",
-        }
-        for r in acc_rows
-    ]
-    _atomic_text(out / "accuracy.csv", _csv(acc_csv))
-    verdicts = [c.passed for c in checks] + [r.passed for r in acc_rows if r.judged]
-    summary = {
-        "software_version": software_version(),
-        "seed": args.seed,
-        "dut": args.dut,
-        "passed": sum(verdicts),
-        "failed": sum(not v for v in verdicts),
-        "captures": [f"{n}.h5" for n in DEFAULT_SCENARIOS],
-        "duration_s": round(time.perf_counter() - started, 2),
-    }
-    _atomic_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    verdict = "PASS" if summary["failed"] == 0 else "FAIL"
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers}: expected 1..64")
+    station = load_station(args.station)
+    if not SUITE.is_dir():
+        raise UsageError(f"verification suite not found at {SUITE}; run from a checkout")
+    out = _out_dir(args.out).resolve()
+    seeds = args.seed or [1, 2]
+    console = Console(width=150)
     console.print(
-        f"verdicts: {summary['passed']} pass, {summary['failed']} fail — {verdict}; captures, "
-        f"credibility.csv, accuracy.csv and summary.json written to {out}"
+        f"smile-bench run — station {station.name}, DUT {dut or station.dut}, seeds "
+        f"{', '.join(map(str, seeds))} — results in {out}"
     )
-    return 0 if summary["failed"] == 0 else 1
+    started = time.perf_counter()
+    import pytest
+
+    pytest_args = [
+        str(SUITE),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--results-dir={out}",
+        f"--alluredir={out / 'allure-results'}",
+        f"--station={station.path}",
+        *[f"--seed={s}" for s in seeds],
+    ]
+    if dut:
+        pytest_args.append(f"--dut={dut}")
+    if args.workers > 1:
+        pytest_args += ["-n", str(args.workers)]
+    code = int(pytest.main(pytest_args))
+    rows = (
+        json.loads((out / "traceability.json").read_text())
+        if (out / "traceability.json").exists()
+        else []
+    )
+    console.print(requirement_table(rows))
+    _post_process(out, Path(args.store), console)
+    failed = [r for r in rows if r["verdict"] != "pass"]
+    verdict = "PASS" if code == 0 and rows and not failed else "FAIL"
+    console.print(
+        f"{len(rows) - len(failed)} of {len(rows)} requirements pass — {verdict} "
+        f"({time.perf_counter() - started:.0f} s); results in {out}"
+    )
+    return 0 if verdict == "PASS" else 1
+
+
+def requirement_table(rows: list[dict]) -> Table:
+    table = Table(title="requirements verified in this run")
+    for col in ("requirement", "hazards", "acceptance", "measured", "tests", "verdict"):
+        table.add_column(col)
+    for r in rows:
+        figs = []
+        for f in r["figures"][:3]:
+            v = f["value"]
+            shown = (
+                f"{v:.4g}"
+                if f.get("lower") is None
+                else f"{v:.3f} [{f['lower']:.3f}, {f['upper']:.3f}]"
+            )
+            figs.append(shown)
+        color = {"pass": "green", "fail": "red"}.get(r["verdict"], "yellow")
+        table.add_row(
+            r["requirement"],
+            " ".join(r["hazards"]),
+            r["acceptance"],
+            "; ".join(figs),
+            str(len(r["tests"])),
+            f"[{color}]{r['verdict'].upper()}",
+        )
+    return table
+
+
+def _post_process(out: Path, store_path: Path, console: Console) -> None:
+    """Index the run, then the Allure HTML and the verification report — each reported, none
+    allowed to hide the verdict when it cannot be produced here."""
+    steps = [
+        ("results store", lambda: _index(out, store_path)),
+        ("Allure HTML", lambda: _allure(out)),
+        ("verification report", lambda: _report(out)),
+    ]
+    for name, step in steps:
+        try:
+            console.print(f"{name}: {step()}")
+        except (BenchError, ImportError, OSError) as exc:
+            console.print(f"[yellow]{name}: not produced — {exc}")
+
+
+def _index(out: Path, store_path: Path) -> str:
+    from bench.records import ResultsStore
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store = ResultsStore(store_path)
+    try:
+        run_id = store.index_run_dir(out)
+    finally:
+        store.close()
+    return f"run {run_id} indexed in {store_path}"
+
+
+def _allure(out: Path) -> str:
+    from bench.reports.allure_html import generate_allure_html
+
+    return str(generate_allure_html(out / "allure-results", out / "allure-report"))
+
+
+def _report(out: Path) -> str:
+    from bench.reports.verification_report import write_report
+
+    html = out / "report.html"
+    write_report(out, html, pdf=out / "report.pdf")
+    return f"{html} and report.pdf"
 
 
 def accuracy_table(rows) -> Table:
@@ -163,19 +210,3 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     rows, _ = accuracy_rows(range(1, args.seeds + 1))
     Console(width=140).print(accuracy_table(rows))
     return 0 if all(r.passed for r in rows) else 1
-
-
-def _csv(rows: list[dict]) -> str:
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -23,7 +23,10 @@ pytestmark = allure.epic("Link and interface")
 def test_bit_errors_never_pass_and_intact_frames_are_recovered(dut, seeds, verify):
     assert crc16(b"123456789") == 0x29B1
     for seed in seeds:
+        decoded = FrameDecoder().feed(dut.frame_bytes(dut.run_scenario("walk_level_1p3", seed)))
         frames = output_frames(dut.run_scenario("walk_level_1p3", seed).output)
+        # The DUT's own bytes, clean: every frame it decided must arrive intact.
+        verify.figure("SRS-051", len(frames) - len(decoded), name=f"SRS-051 clean seed {seed}")
         rng = np.random.default_rng(seed)
         sent, stream = [], bytearray()
         for f in frames:
@@ -94,4 +97,17 @@ def test_register_access_rules_and_identity(verify):
     verify.figure("SRS-053", violations)
     identity = (rf.read(0x00)[0] != 0x5C1E0001) + (rf.read(0x01)[0] != 1)
     verify.figure("SRS-054", identity)
+    verify.check()
+
+
+@allure.feature("Channels")
+@pytest.mark.requirement("SRS-055")
+def test_channel_order_sign_and_scale(dut, seeds, verify):
+    errors = 0
+    for seed in seeds:
+        run = dut.run_scenario("walk_level_1p3", seed)
+        still = run.codes.codes[50:450].astype(float)  # the first 4.5 s: standing upright
+        x, y, z = (np.median(still[:, k]) for k in range(3))
+        errors += (abs(z - 1000) > 60) + (abs(x) > 100) + (abs(y) > 100)
+    verify.figure("SRS-055", errors)
     verify.check()
