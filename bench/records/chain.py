@@ -291,9 +291,17 @@ def _is_hex64(value: Any) -> bool:
     )
 
 
+#: Products derived from a sealed run after its end (reports rendered from its evidence); they are
+#: not evidence, and regenerating them must not look like tampering.
+DERIVED = ("report.html", "report.pdf")
+DERIVED_DIRS = ("allure-report/",)
+
+
 def _is_evidence(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
-    if rel in (RECORDS, MANIFEST) or name.endswith(".lock"):
+    if rel in (RECORDS, MANIFEST, *DERIVED) or name.endswith(".lock"):
+        return False
+    if rel.startswith(DERIVED_DIRS):
         return False
     return not (name.startswith(f".{MANIFEST}.") and name.endswith(".tmp"))
 

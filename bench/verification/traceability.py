@@ -20,8 +20,12 @@ def matrix(results: dict[str, dict]) -> list[dict]:
     reqs = requirements()
     rows = []
     for rid, req in reqs.requirements.items():
-        tests = {nid: r for nid, r in results.items() if rid in r.get("requirements", [])}
-        outcomes = [r.get("outcome", "not run") for r in tests.values()]
+        tests = {
+            nid: results[nid]
+            for nid in sorted(results)
+            if rid in results[nid].get("requirements", [])
+        }
+        outcomes = [r.get("outcome", "not run") for r in tests.values()]  # in the order of tests
         if not tests:
             verdict = "not run"
         elif all(o == "passed" for o in outcomes):
@@ -39,7 +43,7 @@ def matrix(results: dict[str, dict]) -> list[dict]:
                 "text": req.text,
                 "hazards": list(req.hazards),
                 "acceptance": req.acceptance.text,
-                "tests": sorted(tests),
+                "tests": list(tests),
                 "outcomes": outcomes,
                 "verdict": verdict,
                 "figures": figures,
