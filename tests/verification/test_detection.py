@@ -27,19 +27,23 @@ ALL_SCENARIOS = sorted(
 )
 
 
-def pooled_steps(dut, names, seeds):
+def pooled_steps(dut, names, seeds, verify=None):
     tp = fn = fp = 0
     for n in names:
         for s in seeds:
             m = dut.run_scenario(n, s).accuracy().steps
             tp, fn, fp = tp + m.tp, fn + m.fn, fp + m.fp
+    if verify is not None:
+        f1 = 2 * tp / (2 * tp + fn + fp) if tp else 0.0
+        verify.attach("step confusion matrix", "truth \\ chip,STEP,no STEP\n"
+                      f"heel strike,{tp},{fn}\nno heel strike,{fp},-\nF1,{f1:.4f},\n", "csv")
     return wilson(tp, tp + fn), wilson(tp, tp + fp)
 
 
 @allure.feature("Steps")
 @pytest.mark.requirement("SRS-001", "SRS-002")
 def test_step_sensitivity_and_ppv_walking(dut, seeds, verify):
-    sens, ppv = pooled_steps(dut, lib.STEP_SCENARIOS, seeds)
+    sens, ppv = pooled_steps(dut, lib.STEP_SCENARIOS, seeds, verify)
     verify.figure("SRS-001", 0, proportion=sens, detail=str(sens))
     verify.figure("SRS-002", 0, proportion=ppv, detail=str(ppv))
     verify.check()
@@ -76,6 +80,8 @@ def test_walking_bouts_per_second(dut, seeds, verify):
             a, b, c, d = dut.run_scenario(n, s).accuracy().walking_seconds_counts
             tp, fn, tn, fp = tp + a, fn + b, tn + c, fp + d
     sens, spec = wilson(tp, tp + fn), wilson(tn, tn + fp)
+    verify.attach("walking confusion matrix (seconds)", "truth \\ chip,walking,not walking\n"
+                  f"walking,{tp},{fn}\nnot walking,{fp},{tn}\n", "csv")
     verify.figure("SRS-006", 0, proportion=sens, detail=str(sens))
     verify.figure("SRS-007", 0, proportion=spec, detail=str(spec))
     verify.check()
