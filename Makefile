@@ -2,6 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
+NIGHTLY_SCENARIOS ?= walk_level_0p8,walk_level_1p3,walk_level_1p7,antalgic_limp,early_post_op_crutches,fall_forward,fall_backward,fall_sideways,fall_forward_knee,lookalike_hard_sit,lookalike_jump,lookalike_lie_down,lookalike_near_fall,overload_partial_weight_bearing,daily_living_morning
 
 .PHONY: run test nightly lint format bench bootstrap clean
 
@@ -16,6 +17,7 @@ test: bootstrap
 
 nightly: bootstrap
 	$(BIN)/python -m pytest -q -n auto -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
+	$(BIN)/smile-bench campaign --seeds 20 --scenarios $(NIGHTLY_SCENARIOS)
 
 lint: bootstrap
 	$(BIN)/ruff check .

@@ -35,8 +35,12 @@ def pooled_steps(dut, names, seeds, verify=None):
             tp, fn, fp = tp + m.tp, fn + m.fn, fp + m.fp
     if verify is not None:
         f1 = 2 * tp / (2 * tp + fn + fp) if tp else 0.0
-        verify.attach("step confusion matrix", "truth \\ chip,STEP,no STEP\n"
-                      f"heel strike,{tp},{fn}\nno heel strike,{fp},-\nF1,{f1:.4f},\n", "csv")
+        verify.attach(
+            "step confusion matrix",
+            "truth \\ chip,STEP,no STEP\n"
+            f"heel strike,{tp},{fn}\nno heel strike,{fp},-\nF1,{f1:.4f},\n",
+            "csv",
+        )
     return wilson(tp, tp + fn), wilson(tp, tp + fp)
 
 
@@ -80,8 +84,11 @@ def test_walking_bouts_per_second(dut, seeds, verify):
             a, b, c, d = dut.run_scenario(n, s).accuracy().walking_seconds_counts
             tp, fn, tn, fp = tp + a, fn + b, tn + c, fp + d
     sens, spec = wilson(tp, tp + fn), wilson(tn, tn + fp)
-    verify.attach("walking confusion matrix (seconds)", "truth \\ chip,walking,not walking\n"
-                  f"walking,{tp},{fn}\nnot walking,{fp},{tn}\n", "csv")
+    verify.attach(
+        "walking confusion matrix (seconds)",
+        f"truth \\ chip,walking,not walking\nwalking,{tp},{fn}\nnot walking,{fp},{tn}\n",
+        "csv",
+    )
     verify.figure("SRS-006", 0, proportion=sens, detail=str(sens))
     verify.figure("SRS-007", 0, proportion=spec, detail=str(spec))
     verify.check()
