@@ -28,7 +28,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -65,7 +64,6 @@ EXIT_MEANING = {
     4: "pytest usage error",
     5: "no tests collected",
 }
-_CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser")
 _OUTCOME = {"pass": "passed", "fail": "failed", "skip": "skipped", "errored": "error"}
 
 
@@ -1378,20 +1376,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def chromium_executable() -> str:
-    """Path of a Chromium binary (``SMILE_BENCH_CHROMIUM`` overrides the search)."""
-    override = os.environ.get("SMILE_BENCH_CHROMIUM")
-    if override:
-        if os.access(override, os.X_OK):
-            return override
-        raise ChromiumMissingError(f"SMILE_BENCH_CHROMIUM={override} is not an executable")
-    for name in _CHROMIUM_CANDIDATES:
-        path = name if os.path.isabs(name) else shutil.which(name)
-        if path and os.access(path, os.X_OK):
-            return path
-    raise ChromiumMissingError(
-        "chromium not found; the PDF needs it (run tools/chromium-install.sh or "
-        "apt-get install chromium)"
-    )
+    """Path of a Chromium binary, found as the offline check finds it (one search, one override:
+    ``SMILE_BENCH_CHROMIUM``)."""
+    from bench.reports.offline_check import BrowserMissingError
+    from bench.reports.offline_check import chromium_executable as find
+
+    try:
+        return find()
+    except BrowserMissingError as exc:
+        raise ChromiumMissingError(f"{exc}; the PDF needs it") from None
 
 
 def html_to_pdf(
