@@ -1,0 +1,149 @@
+"""cocotb tests of step_detector and isqrt32 (harness tb_step.v): STEP events against the golden
+model, square roots against ``math.isqrt``.
+
+One case per simulation, described by the JSON file named in the environment variable
+``STEP_CASE_JSON`` (written by tests/hdl/test_step_equivalence.py)::
+
+    {"name": ..., "stimulus": "<absolute path of the $readmemh hex file>", "n_samples": N,
+     "registers": {"STEP_SHARP_MIN_MG": ..., "STEP_ADAPT_SHIFT": ...,
+                   "STEP_REFRACTORY_SAMPLES": ...},
+     "steps": [[sample_index, value], ...]}          # chip_sim Chip(...).run(codes), STEP only
+
+The harness streams the samples itself; Python only starts the run, collects each STEP pulse
+(sample index, cumulative count) and waits for ``done`` — event level, no per-sample crossings.
+``isqrt32_matches_math_isqrt`` needs no case; pytest runs each test on its own (test filter).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from math import isqrt
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+CLOCK_PERIOD_NS = 1085  # the core clock, 921.6 kHz (hdl_models/rtl/README.md)
+CASE_ENV = "STEP_CASE_JSON"
+PATH_BYTES = 256  # width of tb_step's stim_path port in bytes
+
+
+def load_case() -> dict:
+    """The case named by ``STEP_CASE_JSON``; a clear error when it is missing."""
+    path = os.environ.get(CASE_ENV)
+    if not path:
+        raise RuntimeError(f"environment variable {CASE_ENV} is not set (path of the case JSON)")
+    return json.loads(Path(path).read_text())
+
+
+def path_value(path: str) -> int:
+    """``path`` as the integer of a Verilog string vector (last character in the low byte)."""
+    raw = path.encode("ascii")
+    if len(raw) > PATH_BYTES:
+        raise ValueError(f"stimulus path {path!r} has {len(raw)} bytes; tb_step takes {PATH_BYTES}")
+    return int.from_bytes(raw, "big")
+
+
+def first_divergence(got: list[tuple[int, int]], want: list[tuple[int, int]]) -> str:
+    """A message naming the first event where RTL and model differ."""
+    for k, (g, w) in enumerate(zip(got, want, strict=False)):  # the shorter list's length
+        if g != w:
+            return f"event {k}: RTL (sample {g[0]}, count {g[1]}), model (sample {w[0]}, {w[1]})"
+    k = min(len(got), len(want))
+    extra = got[k] if len(got) > k else want[k]
+    who = "RTL has an extra" if len(got) > k else "RTL misses the"
+    return f"event {k}: {who} step (sample {extra[0]}, count {extra[1]})"
+
+
+async def start(dut) -> None:
+    """Clock, idle inputs and reset of tb_step."""
+    Clock(dut.clk, CLOCK_PERIOD_NS, unit="ns").start()
+    dut.load.value = 0
+    dut.sqrt_start.value = 0
+    dut.sqrt_x.value = 0
+    dut.rst_n.value = 0
+    await ClockCycles(dut.clk, 3)
+    dut.rst_n.value = 1
+    await FallingEdge(dut.clk)
+
+
+class StepTb:
+    """Clock, reset and run of tb_step; STEP pulses are collected as (sample_index, count)."""
+
+    def __init__(self, dut) -> None:
+        self.dut = dut
+        self.steps: list[tuple[int, int]] = []
+
+    async def _collect(self) -> None:
+        while True:
+            await RisingEdge(self.dut.step)
+            await ReadOnly()  # index and count change in the same time step as the pulse
+            self.steps.append((int(self.dut.step_index.value), int(self.dut.step_count.value)))
+
+    async def run(self, case: dict) -> None:
+        d = self.dut
+        regs = case["registers"]
+        d.stim_path.value = path_value(case["stimulus"])
+        d.n_samples.value = case["n_samples"]
+        d.step_sharp_min_mg.value = regs["STEP_SHARP_MIN_MG"]
+        d.step_adapt_shift.value = regs["STEP_ADAPT_SHIFT"]
+        d.step_refractory_samples.value = regs["STEP_REFRACTORY_SAMPLES"]
+        await start(d)
+        cocotb.start_soon(self._collect())
+        d.load.value = 1
+        await FallingEdge(d.clk)
+        d.load.value = 0
+        await RisingEdge(d.done)
+        await FallingEdge(d.clk)
+
+
+@cocotb.test()
+async def steps_match_model(dut) -> None:
+    """Every STEP of the RTL equals the golden model's, in sample index and cumulative count."""
+    case = load_case()
+    max_samples = int(dut.MAX_SAMPLES.value)
+    assert case["n_samples"] <= max_samples, (
+        f"{case['name']}: {case['n_samples']} samples, tb_step holds {max_samples}"
+    )
+    tb = StepTb(dut)
+    await tb.run(case)
+    assert int(dut.overrun.value) == 0, "a sample strobe found step_detector busy"
+    want = [(int(i), int(v)) for i, v in case["steps"]]
+    assert tb.steps == want, (
+        f"{case['name']}: {len(tb.steps)} RTL steps, {len(want)} model steps; "
+        + first_divergence(tb.steps, want)
+    )
+
+
+async def root_of(dut, x: int) -> int:
+    """isqrt32 of ``x``: start pulse on a falling edge, result at o_done."""
+    dut.sqrt_x.value = x
+    dut.sqrt_start.value = 1
+    await FallingEdge(dut.clk)
+    dut.sqrt_start.value = 0
+    await RisingEdge(dut.sqrt_done)
+    await ReadOnly()
+    root = int(dut.sqrt_root.value)
+    await FallingEdge(dut.clk)
+    assert int(dut.sqrt_busy.value) == 0, f"isqrt32 still busy after o_done (x = {x})"
+    return root
+
+
+@cocotb.test()
+async def isqrt32_matches_math_isqrt(dut) -> None:
+    """floor(sqrt(x)) for edge values (0, n² - 1, n², n² + 1, 2^30, 3·32767², 2^32 - 1) and 500
+    random 32-bit inputs equals math.isqrt."""
+    await start(dut)
+    edges = {0, 1, 2, 3, 2**30 - 1, 2**30, 3 * 32767**2, 2**32 - 1}
+    for n in (1, 2, 3, 1000, 4095, 4096, 32767, 32768, 46340, 46341, 55000, 65535):
+        edges |= {n * n - 1, n * n, n * n + 1}
+    rng = np.random.default_rng([cocotb.RANDOM_SEED, *b"isqrt32"])
+    values = sorted(v for v in edges if 0 <= v < 2**32)
+    values += [int(v) for v in rng.integers(0, 2**32, size=250, dtype=np.uint64)]
+    values += [int(v) for v in rng.integers(0, 2**30, size=250, dtype=np.uint64)]
+    for x in values:
+        got = await root_of(dut, x)
+        assert got == isqrt(x), f"isqrt32({x}) = {got}, math.isqrt = {isqrt(x)}"

@@ -1,0 +1,142 @@
+"""step_detector (hdl_models/rtl) equals the golden model's STEP events on library scenarios.
+
+For each scenario, the first 60 s of ``run_scenario(library.load(name), seed=1)`` give the codes;
+the golden events are ``Chip(registers).run(codes)`` with code STEP (sample index, value = step
+count), with the scenario's registers ("preset") and with the step registers at their most
+sensitive legal values ("sensitive": low threshold, adaptive threshold and refractory period that
+actually bite, which the presets alone do not exercise). The three accelerometer axes go to a
+``$readmemh`` hex file and the harness ``hdl_models/tests/tb_step.v`` streams them inside the HDL;
+``hdl_models/tests/test_step.py`` compares the STEP pulses exactly. isqrt32 is also checked on its
+own against ``math.isqrt``. Runs on Icarus and Verilator (skipped only when not installed).
+
+One build per simulator: the stimulus path is passed at run time (in the case JSON named by
+``STEP_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache, one directory per
+xdist worker so parallel workers never build into the same directory.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chip_sim.core.chip import Chip
+from chip_sim.icd import NO_DATA_CODE, EventCode
+from chip_sim.pipeline import run_scenario
+from hdl_models import sim
+from scenarios import library
+
+HDL = Path(sim.__file__).resolve().parent
+RTL = HDL / "rtl"
+SOURCES = [RTL / "isqrt32.v", RTL / "step_detector.v", HDL / "tests" / "tb_step.v"]
+SCENARIOS = ("walk_level_1p3", "antalgic_limp", "fall_forward_knee")
+DURATION_S = 60
+SEED = 1
+STEP_REGISTERS = ("STEP_SHARP_MIN_MG", "STEP_ADAPT_SHIFT", "STEP_REFRACTORY_SAMPLES")
+#: register overrides on top of the scenario's registers (each value is the register's minimum)
+REGISTER_SETS: dict[str, dict[str, int]] = {
+    "preset": {},
+    "sensitive": {"STEP_SHARP_MIN_MG": 5, "STEP_ADAPT_SHIFT": 1, "STEP_REFRACTORY_SAMPLES": 5},
+}
+
+
+def _require(simulator: str) -> None:
+    if not sim.available(simulator):
+        pytest.skip(f"{simulator} is not installed")
+
+
+@pytest.fixture(scope="module")
+def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build cache of this module's harness, one directory per xdist worker."""
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
+    return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[tuple[str, str], Path]:
+    """(scenario, register set) -> case JSON (stimulus hex + golden STEP events), made lazily."""
+    return {}
+
+
+def write_stimulus(path: Path, codes: np.ndarray, channel_enable: int) -> None:
+    """ax ay az of every row as 12 hex digits (16-bit two's complement); disabled axes NO_DATA."""
+    acc = codes[:, :3].astype(np.int64)
+    for ch in range(3):
+        if not (channel_enable >> ch) & 1:
+            acc[:, ch] = NO_DATA_CODE
+    words = acc & 0xFFFF
+    path.write_text("".join(f"{a:04x}{b:04x}{c:04x}\n" for a, b, c in words.tolist()))
+
+
+def make_case(name: str, register_set: str, directory: Path) -> Path:
+    """Write ``<name>-<register_set>.hex`` and ``.json`` into ``directory``; return the JSON."""
+    run = run_scenario(library.load(name), seed=SEED)
+    n = round(DURATION_S * run.rate_hz)
+    codes = np.asarray(run.codes.codes[:n])
+    registers = copy.deepcopy(run.registers)
+    for key, value in REGISTER_SETS[register_set].items():
+        registers.set(key, value)
+    events = Chip(registers).run(codes).events
+    steps = events[events["code"] == int(EventCode.STEP)]
+    tag = f"{name}-{register_set}"
+    stimulus = directory / f"{tag}.hex"
+    write_stimulus(stimulus, codes, int(registers["CHANNEL_ENABLE"]))
+    case = {
+        "name": tag,
+        "stimulus": str(stimulus.resolve()),
+        "n_samples": len(codes),
+        "registers": {key: int(registers[key]) for key in STEP_REGISTERS},
+        "steps": [
+            [int(i), int(v)] for i, v in zip(steps["sample_index"], steps["value"], strict=True)
+        ],
+    }
+    path = directory / f"{tag}.json"
+    path.write_text(json.dumps(case))
+    return path
+
+
+def _run(simulator: str, build_root: Path, test: str, env: dict[str, str] | None = None) -> None:
+    _require(simulator)
+    sim.build_and_test(
+        simulator,
+        sources=SOURCES,
+        toplevel="tb_step",
+        test_module="test_step",
+        test_dir=HDL / "tests",
+        build_dir=sim.build_dir_for(build_root, simulator, "tb_step"),
+        extra_env=env,
+        test_filter=test,
+        seed=SEED,
+    )
+
+
+@pytest.mark.parametrize("register_set", REGISTER_SETS)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("simulator", sim.SIMULATORS)
+def test_step_detector_matches_model(
+    simulator: str,
+    scenario: str,
+    register_set: str,
+    build_root: Path,
+    cases: dict[tuple[str, str], Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The RTL's STEP events (sample index, count) over 60 s equal chip_sim's exactly."""
+    _require(simulator)
+    key = (scenario, register_set)
+    if key not in cases:
+        cases[key] = make_case(scenario, register_set, tmp_path_factory.mktemp("step_case"))
+    case = json.loads(cases[key].read_text())
+    assert case["steps"], f"{case['name']}: the model finds no step in {DURATION_S} s"
+    _run(simulator, build_root, "steps_match_model", {"STEP_CASE_JSON": str(cases[key])})
+
+
+@pytest.mark.parametrize("simulator", sim.SIMULATORS)
+def test_isqrt32_matches_math_isqrt(simulator: str, build_root: Path) -> None:
+    """isqrt32 on its own: edge and random 32-bit inputs against math.isqrt."""
+    _run(simulator, build_root, "isqrt32_matches_math_isqrt")
