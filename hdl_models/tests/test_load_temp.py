@@ -16,17 +16,13 @@ crossings.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
-CLOCK_PERIOD_NS = 1085  # the core clock, 921.6 kHz (hdl_models/rtl/README.md)
+from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+
 CASE_ENV = "LOAD_TEMP_CASE_JSON"
-PATH_BYTES = 256  # width of tb_load_temp's stim_path port in bytes
 #: case register -> harness port
 REGISTER_PORTS = {
     "OVERLOAD_LIMIT": "overload_limit",
@@ -36,24 +32,6 @@ REGISTER_PORTS = {
     "TEMP_HYST": "temp_hyst",
     "TEMP_MIN_SAMPLES": "temp_min_samples",
 }
-
-
-def load_case() -> dict:
-    """The case named by ``LOAD_TEMP_CASE_JSON``; a clear error when it is missing."""
-    path = os.environ.get(CASE_ENV)
-    if not path:
-        raise RuntimeError(f"environment variable {CASE_ENV} is not set (path of the case JSON)")
-    return json.loads(Path(path).read_text())
-
-
-def path_value(path: str) -> int:
-    """``path`` as the integer of a Verilog string vector (last character in the low byte)."""
-    raw = path.encode("ascii")
-    if len(raw) > PATH_BYTES:
-        raise ValueError(
-            f"stimulus path {path!r} has {len(raw)} bytes; the harness takes {PATH_BYTES}"
-        )
-    return int.from_bytes(raw, "big")
 
 
 def first_divergence(got: list[tuple[int, int, int]], want: list[tuple[int, int, int]]) -> str:
@@ -113,7 +91,7 @@ class LoadTempTb:
 async def load_temp_events_match_model(dut) -> None:
     """Every OVERLOAD_START/END and TEMP_HIGH of the RTL equals the golden model's, in code, sample
     index and value (events of one sample in the model's canonical order)."""
-    case = load_case()
+    case = load_case(CASE_ENV)
     max_samples = int(dut.MAX_SAMPLES.value)
     assert case["n_samples"] <= max_samples, (
         f"{case['name']}: {case['n_samples']} samples, tb_load_temp holds {max_samples}"

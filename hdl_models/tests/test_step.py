@@ -16,35 +16,16 @@ The harness streams the samples itself; Python only starts the run, collects eac
 
 from __future__ import annotations
 
-import json
-import os
 from math import isqrt
-from pathlib import Path
 
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
-CLOCK_PERIOD_NS = 1085  # the core clock, 921.6 kHz (hdl_models/rtl/README.md)
+from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+
 CASE_ENV = "STEP_CASE_JSON"
-PATH_BYTES = 256  # width of tb_step's stim_path port in bytes
-
-
-def load_case() -> dict:
-    """The case named by ``STEP_CASE_JSON``; a clear error when it is missing."""
-    path = os.environ.get(CASE_ENV)
-    if not path:
-        raise RuntimeError(f"environment variable {CASE_ENV} is not set (path of the case JSON)")
-    return json.loads(Path(path).read_text())
-
-
-def path_value(path: str) -> int:
-    """``path`` as the integer of a Verilog string vector (last character in the low byte)."""
-    raw = path.encode("ascii")
-    if len(raw) > PATH_BYTES:
-        raise ValueError(f"stimulus path {path!r} has {len(raw)} bytes; tb_step takes {PATH_BYTES}")
-    return int.from_bytes(raw, "big")
 
 
 def first_divergence(got: list[tuple[int, int]], want: list[tuple[int, int]]) -> str:
@@ -103,7 +84,7 @@ class StepTb:
 @cocotb.test()
 async def steps_match_model(dut) -> None:
     """Every STEP of the RTL equals the golden model's, in sample index and cumulative count."""
-    case = load_case()
+    case = load_case(CASE_ENV)
     max_samples = int(dut.MAX_SAMPLES.value)
     assert case["n_samples"] <= max_samples, (
         f"{case['name']}: {case['n_samples']} samples, tb_step holds {max_samples}"
