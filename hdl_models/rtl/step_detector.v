@@ -17,6 +17,8 @@
 //   o_step        one-clock pulse when sample o_step_index is a STEP; o_step_count is the number
 //                 of steps since reset including this one (the event's value); both hold until
 //                 the next step
+//   o_mag         |a| in mg of the last decided sample (1000 when an axis was NO_DATA), valid
+//                 once o_ready is high again after the sample's strobe (the fall detector's input)
 `default_nettype none
 
 module step_detector (
@@ -32,7 +34,8 @@ module step_detector (
     output wire               o_ready,
     output reg                o_step,
     output reg         [31:0] o_step_index,
-    output reg         [31:0] o_step_count
+    output reg         [31:0] o_step_count,
+    output wire        [15:0] o_mag
 );
     localparam [15:0] NO_DATA = 16'h8000;
     localparam [15:0] MAG_NO_DATA_MG = 16'd1000;
@@ -72,6 +75,7 @@ module step_detector (
     reg  signed [33:0] r2;        // r[i-2]
     reg  signed [33:0] peak_avg;
     reg  [31:0] idx;       // i, the sample being decided
+    assign o_mag = mag1;   // after S_DECIDE, mag1 holds the decided sample's magnitude
     reg  [31:0] last_peak;
     reg         have_peak;
 

@@ -60,7 +60,8 @@ module tb_step #(
         .o_ready                  (ready),
         .o_step                   (step),
         .o_step_index             (step_index),
-        .o_step_count             (step_count)
+        .o_step_count             (step_count),
+        .o_mag                    ()  // the fall detector's input, not needed here
     );
 
     isqrt32 u_sqrt (

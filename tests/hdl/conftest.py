@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from hdl_models import sim
+from hdl_models.coverage import COVERAGE_ENV
 
 
 def require(simulator: str) -> None:
@@ -27,3 +32,12 @@ def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
     root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
     return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# --- functional coverage of the RTL core, gathered over the whole session ----------------------
+
+
+def record_coverage(hits: Counter) -> None:
+    """Add one simulation's coverage hits to the session's folder."""
+    folder = Path(os.environ.get(COVERAGE_ENV, tempfile.gettempdir()))
+    (folder / f"{uuid.uuid4().hex}.json").write_text(json.dumps(dict(hits)))
