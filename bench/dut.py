@@ -1,13 +1,28 @@
-"""DUT backends behind one interface. This version has the golden model in-process; RTL and
-serial boards arrive with their issues and plug in here."""
+"""DUT backends behind one interface: ``run_scenario(name, seed) -> PipelineRun`` (the scenario,
+its codes and registers, and the DUT's events and STATUS) and ``frame_bytes(run)`` (the EVENT and
+STATUS frames as they came off the DUT's line). The golden model runs in-process; the RTL runs in
+a simulator through cocotb; serial boards arrive with their issue and plug in here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+import numpy as np
+
+from bench.errors import BenchError
+from chip_sim.core.chip import CoreOutput
+from chip_sim.core.events import EVENT_DTYPE, STATUS_DTYPE, canonical
 from chip_sim.core.frames import output_bytes
+from chip_sim.icd import EventCode, FrameType, encode_frame
 from chip_sim.pipeline import PipelineRun, run_scenario
 from scenarios import library
+
+#: the longest scenario the RTL backend simulates (≈ 20 min of Verilator for 2 h at 100 Hz);
+#: longer ones are refused with this reason instead of running for hours
+RTL_MAX_SAMPLES = 720_000
 
 
 @dataclass
@@ -28,9 +43,124 @@ class GoldenDut:
         return output_bytes(run.output)
 
 
-def make_dut(kind: str) -> GoldenDut:
+class RtlUnavailableError(BenchError):
+    """The RTL backend cannot run a scenario here (simulator missing, scenario too long)."""
+
+
+@dataclass
+class RtlDut:
+    """The chip's RTL (hdl_models/rtl/smile_core.v) in Icarus or Verilator: the scenario's codes
+    and registers come from the same pipeline as the golden model; the registers are written over
+    the chip's UART, the samples streamed inside the HDL, and the events and STATUS are what the
+    chip's UART sent, decoded by cocotbext-uart and the ICD decoder."""
+
+    simulator: str = "verilator"
+    name: str = "rtl"
+    work_dir: Path | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+    _frames: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        from hdl_models import sim
+
+        if self.simulator not in sim.SIMULATORS:
+            raise RtlUnavailableError(
+                f"simulator {self.simulator!r}; expected one of {', '.join(sim.SIMULATORS)}"
+            )
+        self.name = f"rtl:{self.simulator}"
+        if self.work_dir is None:  # run files: removed with this object
+            self._tmp = tempfile.TemporaryDirectory(prefix="smile-rtl-")
+            self.work_dir = Path(self._tmp.name)
+
+    def run_scenario(self, scenario_name: str, seed: int) -> PipelineRun:
+        key = (scenario_name, seed)
+        if key in self._cache:
+            return self._cache[key]
+        from hdl_models import core_sim, sim
+
+        if not sim.available(self.simulator):
+            raise RtlUnavailableError(f"simulator {self.simulator} is not installed here")
+        scenario = library.load(scenario_name)
+        golden = run_scenario(scenario, seed)
+        if golden.codes.n > RTL_MAX_SAMPLES:
+            raise RtlUnavailableError(
+                f"scenario {scenario_name} has {golden.codes.n} samples; the RTL backend "
+                f"simulates at most {RTL_MAX_SAMPLES} (equivalence covers windows of it)"
+            )
+        rmap = golden.registers.map
+        regs = {k: v for k, v in golden.registers.values().items() if rmap.by_name(k).writable}
+        case = core_sim.CoreCase(
+            f"{scenario.name}-s{seed}", golden.codes.codes, regs, tuple(golden.codes.brownouts)
+        )
+        result = core_sim.run_core(case, self.simulator, build_cache(), self.work_dir / case.name)
+        trouble = [
+            f"{k} = {result.counters[k]}"
+            for k in ("overruns", "resp_dropped")
+            if result.counters.get(k)
+        ] + [f"REG_WRITE 0x{a:02X} answered 0x{t:02X}" for a, _, t, _ in result.writes if t != 0x7E]
+        if trouble:
+            raise BenchError(f"RTL run of {scenario_name} seed {seed}: " + "; ".join(trouble))
+        out = rtl_output(result, golden.codes.brownouts)
+        run = replace(golden, output=out)
+        self._cache[key] = run
+        self._frames[id(out)] = [
+            f for f in result.stream_frames() if f["type"] in (FrameType.EVENT, FrameType.STATUS)
+        ]
+        return run
+
+    def frame_bytes(self, run: PipelineRun) -> bytes:
+        """The EVENT and STATUS frames the RTL sent for ``run`` (re-encoded from the decoded
+        frames: identical bytes, as each passed its CRC)."""
+        frames = self._frames[id(run.output)]
+        return b"".join(
+            encode_frame(f["type"], f["seq"], bytes.fromhex(f["payload"])) for f in frames
+        )
+
+
+def build_cache() -> Path:
+    """Where the RTL backend keeps its simulator builds between runs (an unchanged Verilator
+    rebuild takes 0.1 s instead of 15 s): $XDG_CACHE_HOME/smile-bench/hdl_build, one folder per
+    pytest-xdist worker."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "smile-bench" / "hdl_build" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def rtl_output(result, brownouts) -> CoreOutput:
+    """The RTL's events and STATUS as golden-model arrays: each RESET opens an epoch that starts
+    at stream index 0 or at the end of a brown-out."""
+    starts = [0] + [int(b1) for _, b1 in sorted(brownouts)]
+    events, status, epoch = [], [], -1
+    for f in result.stream_frames():
+        p = bytes.fromhex(f["payload"])
+        if f["type"] == FrameType.EVENT:
+            code, index = p[0], int.from_bytes(p[2:6], "little")
+            value = int.from_bytes(p[6:10], "little", signed=True)
+            if code == EventCode.RESET:
+                epoch += 1
+            offset = starts[min(max(epoch, 0), len(starts) - 1)]
+            events.append((offset + index, index, code, value))
+        elif f["type"] == FrameType.STATUS:
+            index = int.from_bytes(p[0:4], "little")
+            offset = starts[min(max(epoch, 0), len(starts) - 1)]
+            status.append(
+                (
+                    offset + index,
+                    index,
+                    int.from_bytes(p[4:8], "little"),
+                    int.from_bytes(p[8:10], "little"),
+                    int.from_bytes(p[10:12], "little"),
+                )
+            )
+    return CoreOutput(
+        canonical(np.array(events, dtype=EVENT_DTYPE)), np.array(status, dtype=STATUS_DTYPE)
+    )
+
+
+def make_dut(kind: str):
     if kind.startswith("mutant:"):
         from bench.verification.mutants import MutantDut
 
         return MutantDut(mutation=kind.split(":", 1)[1])
+    if kind == "rtl" or kind.startswith("rtl:"):
+        return RtlDut(simulator=kind.split(":", 1)[1] if ":" in kind else "verilator")
     return GoldenDut()

@@ -13,8 +13,9 @@ from pathlib import Path
 from bench.errors import BenchError
 
 DEFAULT_STATION = Path(__file__).resolve().parents[1] / "stations" / "simulated.toml"
-DUT_KINDS = ("golden",)
-PLANNED_DUT_KINDS = ("rtl", "serial")
+DUT_KINDS = ("golden", "rtl")
+PLANNED_DUT_KINDS = ("serial",)
+RTL_SIMULATORS = ("icarus", "verilator")
 
 
 class StationError(BenchError):
@@ -31,6 +32,8 @@ class Station:
 
 def parse_dut(value: str, where: str) -> str:
     kind = value.split(":", 1)[0]
+    if kind == "rtl" and ":" in value and value.split(":", 1)[1] not in RTL_SIMULATORS:
+        raise StationError(f"{where}: DUT {value!r}; expected rtl, rtl:icarus or rtl:verilator")
     if kind in DUT_KINDS:
         return value
     if kind == "mutant":  # the bench's self-validation (bench.verification.mutants)

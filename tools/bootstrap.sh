@@ -34,6 +34,10 @@ fi
 if ! command -v iverilog >/dev/null 2>&1; then
     apt_install iverilog || say "continuing without iverilog: RTL tests will be skipped"
 fi
+if ! command -v yosys >/dev/null 2>&1; then
+    # synthesis front end only: the RTL's no-inferred-latch check (tests/hdl/test_rtl_units.py)
+    apt_install yosys || say "continuing without yosys: the latch check will be skipped"
+fi
 
 # Single-file HTML test report (Allure 2 via npm, needs Java 17) and its offline check (Chromium).
 tools/allure-install.sh || say "continuing without Allure HTML: report tests will be skipped"

@@ -39,7 +39,16 @@ def add_parser(sub) -> None:
         help="seed (repeatable; default 1 and 2; with --scenario default 1)",
     )
     p.add_argument("--station", help="station file (TOML; default: the simulated station)")
-    p.add_argument("--dut", default=None, help="device under test: golden (default: the station's)")
+    p.add_argument(
+        "--dut",
+        default=None,
+        help="device under test: golden or rtl (default: the station's)",
+    )
+    p.add_argument(
+        "--sim",
+        choices=("icarus", "verilator"),
+        help="with --dut rtl: the HDL simulator (default verilator)",
+    )
     p.add_argument("--store", default=str(DEFAULT_STORE), help="results store (SQLite file)")
     p.add_argument("--scenario", help="run this one scenario (library name or .yaml file)")
     p.add_argument("--events-out", help="with --scenario: write the events as CSV")
@@ -70,6 +79,10 @@ def _out_dir(value: str | None) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     dut = parse_dut(args.dut, "--dut") if args.dut else None
+    if args.sim:
+        if dut != "rtl":
+            raise UsageError(f"--sim {args.sim}: needs --dut rtl")
+        dut = f"rtl:{args.sim}"
     if args.scenario:
         args.seed = (args.seed or [1])[0]
         args.dut = dut or "golden"

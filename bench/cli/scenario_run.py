@@ -33,7 +33,10 @@ def run_one(args: argparse.Namespace) -> int:
                 "daily digests; it has no event stream"
             )
         return _run_course(scenario, args)
-    run = run_scenario(scenario, args.seed)
+    from bench.dut import make_dut
+
+    dut = make_dut(args.dut)
+    run = dut.run_scenario(args.scenario, args.seed)
     a = run.accuracy()
     console = Console(width=140)
     console.print(
@@ -81,6 +84,17 @@ def run_one(args: argparse.Namespace) -> int:
             f"{max(a.overload_latencies_s) * 1000:.0f} ms",
         )
     console.print(t)
+    if dut.name != "golden":
+        golden = run_scenario(scenario, args.seed).output
+        same = np.array_equal(golden.events, run.output.events) and np.array_equal(
+            golden.status, run.output.status
+        )
+        console.print(
+            f"{dut.name} vs golden model: "
+            + ("events and STATUS identical" if same else "[red]events or STATUS DIFFER")
+        )
+        if not same:
+            return 1
     if events_out:
         write_events_csv(events_out, run.output.events, run.rate_hz)
         console.print(f"wrote {events_out}")

@@ -319,9 +319,7 @@ module smile_core #(
     // entry: {is_status, code, index, value, extra}; STATUS: value = step_count,
     // extra = {fault_flags u16, events_dropped u16}
     localparam integer EW = 1 + 8 + 32 + 32 + 32;
-    reg  [EW-1:0]  fifo [0:FIFO_DEPTH-1];
-    reg  [FAW-1:0] f_wp, f_rp;
-    reg  [FAW:0]   f_count;
+    wire [FAW:0]   f_count;
     reg            push;
     reg  [EW-1:0]  push_data;
     wire           pop;
@@ -336,10 +334,6 @@ module smile_core #(
     assign o_fifo_full      = !ev_room;
     assign o_events_dropped = events_dropped;
     assign o_status_lost    = status_lost;
-
-    always @(posedge clk) begin
-        if (push) fifo[f_wp] <= push_data;
-    end
 
     // --- the sample sequencer -------------------------------------------------------------------
     always @(posedge clk or negedge core_rst_n) begin
@@ -471,17 +465,16 @@ module smile_core #(
         end
     end
 
-    always @(posedge clk or negedge core_rst_n) begin
-        if (!core_rst_n) begin
-            f_wp    <= {FAW{1'b0}};
-            f_rp    <= {FAW{1'b0}};
-            f_count <= {(FAW+1){1'b0}};
-        end else begin
-            if (push) f_wp <= f_wp + 1'b1;
-            if (pop) f_rp <= f_rp + 1'b1;
-            f_count <= f_count + {{FAW{1'b0}}, push} - {{FAW{1'b0}}, pop};
-        end
-    end
+    wire [EW-1:0] head;
+    sync_fifo #(.WIDTH(EW), .DEPTH(FIFO_DEPTH)) u_events (
+        .clk    (clk),
+        .rst_n  (core_rst_n),
+        .i_push (push),
+        .i_data (push_data),
+        .i_pop  (pop),
+        .o_head (head),
+        .o_count(f_count)
+    );
 
     // =========================================================================================
     // core domain: host port
@@ -505,9 +498,8 @@ module smile_core #(
 
     // answer queue: {type, len, payload 5 bytes}
     localparam integer RW_ = 8 + 8 + 40;
-    reg  [RW_-1:0] resp [0:RESP_DEPTH-1];
-    reg  [RAW-1:0] r_wp, r_rp;
-    reg  [RAW:0]   r_count;
+    wire [RAW:0]   r_count;
+    wire [RW_-1:0] rhead;
     reg            r_push;
     reg  [RW_-1:0] r_push_data;
     wire           r_pop;
@@ -516,9 +508,15 @@ module smile_core #(
     reg  [15:0]    resp_dropped;
     assign o_resp_dropped = resp_dropped;
 
-    always @(posedge clk) begin
-        if (r_push) resp[r_wp] <= r_push_data;
-    end
+    sync_fifo #(.WIDTH(RW_), .DEPTH(RESP_DEPTH)) u_answers (
+        .clk    (clk),
+        .rst_n  (core_rst_n),
+        .i_push (r_push),
+        .i_data (r_push_data),
+        .i_pop  (r_pop),
+        .o_head (rhead),
+        .o_count(r_count)
+    );
 
     // request handling: a frame is answered within 3 clocks (register access, then the answer)
     localparam [1:0] H_IDLE = 2'd0, H_REG = 2'd1, H_ANSWER = 2'd2;
@@ -598,18 +596,6 @@ module smile_core #(
         end
     end
 
-    always @(posedge clk or negedge core_rst_n) begin
-        if (!core_rst_n) begin
-            r_wp    <= {RAW{1'b0}};
-            r_rp    <= {RAW{1'b0}};
-            r_count <= {(RAW+1){1'b0}};
-        end else begin
-            if (r_push) r_wp <= r_wp + 1'b1;
-            if (r_pop) r_rp <= r_rp + 1'b1;
-            r_count <= r_count + {{RAW{1'b0}}, r_push} - {{RAW{1'b0}}, r_pop};
-        end
-    end
-
     // =========================================================================================
     // core domain: transmitter
     // =========================================================================================
@@ -621,8 +607,6 @@ module smile_core #(
     wire        x_take = (x_state == X_PAYLOAD) && ftx_pl_ready;
     wire        from_resp = r_count != 0;
     wire        from_fifo = f_count != 0;
-    wire [EW-1:0]  head = fifo[f_rp];
-    wire [RW_-1:0] rhead = resp[r_rp];
     assign pop   = (x_state == X_IDLE) && ftx_ready && !from_resp && from_fifo;
     assign r_pop = (x_state == X_IDLE) && ftx_ready && from_resp;
     wire tx_idle = (x_state == X_IDLE) && ftx_ready && !from_resp && !from_fifo;

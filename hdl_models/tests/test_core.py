@@ -6,7 +6,8 @@ UartSink decodes the chip's transmit line into bytes, which ``chip_sim.icd.Frame
 into frames. One case per simulation, described by the JSON file named in ``CORE_CASE_JSON``
 (written by ``hdl_models.core_sim``)::
 
-    {"name", "stimulus", "n_samples", "clks_per_sample", "writes": [[addr, value], ...],
+    {"name", "stimulus": [{"path", "n"}, ...] (chunks, streamed one after the other),
+     "n_samples", "clks_per_sample", "writes": [[addr, value], ...],
      "host_script": [[hex bytes, expected answer frames [[type, payload hex], ...]], ...],
      "dump": {"path", "from", "to"} | null, "results": "<path of the results JSON>"}
 
@@ -115,24 +116,29 @@ class CoreTb:
             return None
         return int.from_bytes(bytes.fromhex(answer["payload"])[1:5], "little", signed=True)
 
-    async def stream(self, case: dict) -> None:
+    async def stream(self, case: dict) -> int:
+        """Stream every chunk of the stimulus into the running chip; the samples streamed."""
         d = self.dut
-        d.stim_path.value = path_value(case["stimulus"])
-        d.n_samples.value = case["n_samples"]
         d.clks_per_sample.value = case["clks_per_sample"]
         dump = case.get("dump")
         if dump:
             d.dump_path.value = path_value(dump["path"])
             d.dump_from.value = dump["from"]
             d.dump_to.value = dump["to"]
-        await FallingEdge(d.clk)
-        d.load.value = 1
-        await FallingEdge(d.clk)
-        d.load.value = 0
-        per_sample = case["clks_per_sample"] or 4000  # elastic: generous bound per sample
-        limit_ns = (case["n_samples"] + 100) * per_sample * CLOCK_PERIOD_NS + DRAIN_NS
-        await with_timeout(RisingEdge(d.done), limit_ns, "ns")
+        streamed = 0
+        for chunk in case["stimulus"]:
+            d.stim_path.value = path_value(chunk["path"])
+            d.n_samples.value = chunk["n"]
+            await FallingEdge(d.clk)
+            d.load.value = 1
+            await FallingEdge(d.clk)
+            d.load.value = 0
+            per_sample = case["clks_per_sample"] or 4000  # elastic: generous bound per sample
+            limit_ns = (chunk["n"] + 100) * per_sample * CLOCK_PERIOD_NS + DRAIN_NS
+            await with_timeout(RisingEdge(d.done), limit_ns, "ns")
+            streamed += int(d.streamed.value)
         await Timer(2 * BYTE_NS, unit="ns")  # the sink finishes the last stop bit
+        return streamed
 
     def counters(self) -> dict:
         d = self.dut
@@ -169,8 +175,9 @@ async def core_run(dut) -> None:
     """Power on, write the case's registers, run a host script, stream the samples, read back
     the live registers; record every frame for the caller to compare."""
     case = load_case(CASE_ENV)
-    assert case["n_samples"] <= int(dut.MAX_SAMPLES.value), (
-        f"{case['name']}: {case['n_samples']} samples, tb_core holds {int(dut.MAX_SAMPLES.value)}"
+    longest = max([c["n"] for c in case["stimulus"]], default=0)
+    assert longest <= int(dut.MAX_SAMPLES.value), (
+        f"{case['name']}: a chunk of {longest} samples, tb_core holds {int(dut.MAX_SAMPLES.value)}"
     )
     tb = CoreTb(dut)
     await tb.start()
@@ -181,8 +188,7 @@ async def core_run(dut) -> None:
     script_log = await run_host_script(tb, case.get("host_script", []))
     start_cycle = cocotb.utils.get_sim_time("ns") // CLOCK_PERIOD_NS
     t0 = cocotb.utils.get_sim_time("ns")
-    if case["n_samples"]:
-        await tb.stream(case)
+    streamed = await tb.stream(case) if case["n_samples"] else 0
     cycles = cocotb.utils.get_sim_time("ns") // CLOCK_PERIOD_NS - start_cycle
     stream_end = len(tb.frames)
     live = {}
@@ -198,7 +204,7 @@ async def core_run(dut) -> None:
                 "writes": writes,
                 "host_log": script_log,
                 "live": live,
-                "counters": tb.counters(),
+                "counters": {**tb.counters(), "streamed": streamed},
                 "cycles": int(cycles),
                 "decoder": {
                     "crc_errors": tb.decoder.crc_errors,

@@ -21,6 +21,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
+from hdl_models.core_sim import first_divergence
 from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
 
 CASE_ENV = "FALL_FAULT_CASE_JSON"
@@ -44,17 +45,6 @@ REGISTER_PORTS = {
 }
 #: the order of chip_sim.core.events.ORDER among these codes
 RANK = {FAULT_SATURATION: 0, FAULT_STUCK: 1, FAULT_DROPOUT: 2, FALL: 3}
-
-
-def first_divergence(got: list[tuple[int, ...]], want: list[tuple[int, ...]], what: str) -> str:
-    """A message naming the first entry where RTL and model differ."""
-    for k, (g, w) in enumerate(zip(got, want, strict=False)):  # the shorter list's length
-        if g != w:
-            return f"{what} {k}: RTL {g}, model {w}"
-    k = min(len(got), len(want))
-    extra = got[k] if len(got) > k else want[k]
-    who = "RTL has an extra" if len(got) > k else "RTL misses the"
-    return f"{what} {k}: {who} {extra}"
 
 
 class FallFaultTb:

@@ -20,6 +20,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
+from hdl_models.core_sim import first_divergence
 from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
 
 CASE_ENV = "LOAD_TEMP_CASE_JSON"
@@ -32,17 +33,6 @@ REGISTER_PORTS = {
     "TEMP_HYST": "temp_hyst",
     "TEMP_MIN_SAMPLES": "temp_min_samples",
 }
-
-
-def first_divergence(got: list[tuple[int, int, int]], want: list[tuple[int, int, int]]) -> str:
-    """A message naming the first event where RTL and model differ."""
-    for k, (g, w) in enumerate(zip(got, want, strict=False)):  # the shorter list's length
-        if g != w:
-            return f"event {k}: RTL (code, sample, value) {g}, model {w}"
-    k = min(len(got), len(want))
-    extra = got[k] if len(got) > k else want[k]
-    who = "RTL has an extra" if len(got) > k else "RTL misses the"
-    return f"event {k}: {who} event (code, sample, value) {extra}"
 
 
 def signed32(value: int) -> int:
@@ -104,5 +94,5 @@ async def load_temp_events_match_model(dut) -> None:
     want = [(int(c), int(i), int(v)) for c, i, v in case["events"]]
     assert got == want, (
         f"{case['name']}: {len(got)} RTL events, {len(want)} model events; "
-        + first_divergence(got, want)
+        + first_divergence(got, want, "event (code, sample, value)")
     )

@@ -23,20 +23,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
+from hdl_models.core_sim import first_divergence
 from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
 
 CASE_ENV = "STEP_CASE_JSON"
-
-
-def first_divergence(got: list[tuple[int, int]], want: list[tuple[int, int]]) -> str:
-    """A message naming the first event where RTL and model differ."""
-    for k, (g, w) in enumerate(zip(got, want, strict=False)):  # the shorter list's length
-        if g != w:
-            return f"event {k}: RTL (sample {g[0]}, count {g[1]}), model (sample {w[0]}, {w[1]})"
-    k = min(len(got), len(want))
-    extra = got[k] if len(got) > k else want[k]
-    who = "RTL has an extra" if len(got) > k else "RTL misses the"
-    return f"event {k}: {who} step (sample {extra[0]}, count {extra[1]})"
 
 
 async def start(dut) -> None:
@@ -95,7 +85,7 @@ async def steps_match_model(dut) -> None:
     want = [(int(i), int(v)) for i, v in case["steps"]]
     assert tb.steps == want, (
         f"{case['name']}: {len(tb.steps)} RTL steps, {len(want)} model steps; "
-        + first_divergence(tb.steps, want)
+        + first_divergence(tb.steps, want, "step (sample, count)")
     )
 
 

@@ -8,6 +8,7 @@ not installed skips its tests with the reason; one that is installed but fails, 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -62,6 +63,33 @@ def test_verilator_lint_clean(rtl_file: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, f"{rtl_file.name} is not lint-clean:\n{done.stderr}"
+
+
+def yosys_latches(files: list[Path], top: str) -> subprocess.CompletedProcess:
+    """Elaborate ``files`` with Yosys and fail if any process became a latch."""
+    script = (
+        f"read_verilog -defer {' '.join(map(str, files))}; hierarchy -top {top}; proc; "
+        "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr"
+    )
+    return subprocess.run(
+        ["yosys", "-q", "-p", script], capture_output=True, text=True, check=False
+    )
+
+
+def test_no_inferred_latches(tmp_path: Path) -> None:
+    """Yosys elaborates the whole core (every RTL file under smile_core) and finds no latch; the
+    same check rejects a deliberately incomplete combinational block."""
+    if shutil.which("yosys") is None:
+        pytest.skip("yosys is not installed (tools/bootstrap.sh installs Debian's)")
+    done = yosys_latches(RTL_FILES, "smile_core")
+    assert done.returncode == 0, f"latch inferred in the RTL:\n{done.stdout}{done.stderr}"
+    bad = tmp_path / "latchy.v"
+    bad.write_text(
+        "module latchy(input wire en, input wire d, output reg q);\n"
+        "    always @(*) if (en) q = d;\n"
+        "endmodule\n"
+    )
+    assert yosys_latches([bad], "latchy").returncode != 0
 
 
 def test_failing_cocotb_test_is_a_clean_assertion(tmp_path: Path, build_root: Path) -> None:

@@ -1,0 +1,93 @@
+"""The RTL backend behind the bench's DUT interface: ``smile-bench run --dut rtl --scenario``, and
+the verification suite run on it through the plugin's ``--dut`` option."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.dut import GoldenDut, RtlDut, make_dut
+from bench.station import StationError, parse_dut
+from tests.hdl.conftest import require
+
+CLI = [sys.executable, "-m", "bench.cli.main"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def smile(*args: str, tmp: Path) -> subprocess.CompletedProcess:
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp / "cache")}
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=env, timeout=600, cwd=ROOT
+    )
+
+
+def test_run_one_scenario_on_the_rtl_equals_golden(tmp_path):
+    require("icarus")
+    p = smile("run", "--dut", "rtl", "--sim", "icarus", "--scenario", "fall_forward", tmp=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "fall_forward on DUT rtl:icarus" in p.stdout
+    assert "falls detected / truth (false)" in p.stdout
+    assert "rtl:icarus vs golden model: events and STATUS identical" in p.stdout
+
+
+def test_sim_without_rtl_and_unknown_simulator_are_refused(tmp_path):
+    p = smile(
+        "run", "--dut", "golden", "--sim", "icarus", "--scenario", "fall_forward", tmp=tmp_path
+    )
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines()[-1].endswith("--sim icarus: needs --dut rtl")
+    assert "Traceback" not in p.stderr
+    with pytest.raises(StationError, match="expected rtl, rtl:icarus or rtl:verilator"):
+        parse_dut("rtl:modelsim", "--dut")
+    assert parse_dut("rtl:verilator", "--dut") == "rtl:verilator"
+
+
+def test_rtl_dut_gives_the_golden_runs_and_frames():
+    """The backend's PipelineRun carries the RTL's events and STATUS in the golden arrays'
+    layout (stream indices across the brown-outs of system_faults) and its frame bytes decode."""
+    require("icarus")
+    rtl, golden = make_dut("rtl:icarus"), GoldenDut()
+    assert isinstance(rtl, RtlDut) and rtl.name == "rtl:icarus"
+    a = rtl.run_scenario("system_faults", 1)
+    b = golden.run_scenario("system_faults", 1)
+    assert len(b.codes.brownouts) == 2
+    assert np.array_equal(a.output.events, b.output.events)
+    assert np.array_equal(a.output.status, b.output.status)
+    assert rtl.frame_bytes(a) == golden.frame_bytes(b)
+
+
+def test_verification_suite_runs_on_the_rtl(tmp_path):
+    """The suite's DUT parametrisation takes the RTL: the sensor-fault and brown-out requirements
+    verified on Icarus, with the DUT recorded in the traceability."""
+    require("icarus")
+    out = tmp_path / "run"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ROOT / "tests" / "verification" / "test_faults_and_power.py"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--dut=rtl:icarus",
+            "--seed=1",
+            f"--results-dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+    assert "2 passed" in p.stdout
+    records = "".join(f.read_text() for f in out.rglob("*.jsonl"))
+    assert '"dut":"rtl:icarus"' in records.replace(" ", "")
