@@ -24,9 +24,20 @@ if not any(ep.name == "smile_bench" for ep in entry_points(group="pytest11")):
     pytest_plugins = ["bench.pytest_plugin"]
 
 
+def pytest_addoption(parser) -> None:
+    parser.getgroup("smile-bench HDL").addoption(
+        "--hdl-sim",
+        choices=("both", "icarus", "verilator"),
+        default=None,
+        help="HDL simulator(s) of the RTL tests (default: both)",
+    )
+
+
 def pytest_configure(config) -> None:
-    """The controller (or a plain run) makes the session's coverage folder; xdist workers inherit
-    it through the environment."""
+    """The controller (or a plain run) makes the session's coverage folder and passes the
+    --hdl-sim choice on; xdist workers inherit both through the environment."""
+    if config.getoption("--hdl-sim"):
+        os.environ["SMILE_HDL_SIM"] = config.getoption("--hdl-sim")  # tests/hdl/conftest.py
     if not hasattr(config, "workerinput") and COVERAGE_ENV not in os.environ:
         os.environ[COVERAGE_ENV] = tempfile.mkdtemp(prefix="smile-rtl-coverage-")
         config._smile_coverage_dir = os.environ[COVERAGE_ENV]

@@ -14,9 +14,16 @@ import pytest
 from hdl_models import sim
 from hdl_models.coverage import COVERAGE_ENV
 
+#: set by the root conftest.py from --hdl-sim, so that xdist workers see the choice too
+HDL_SIM_ENV = "SMILE_HDL_SIM"
+
 
 def require(simulator: str) -> None:
-    """Skip (with the reason) only when the simulator is not installed here."""
+    """Skip (with the reason) when the simulator is not installed here or another one was chosen
+    with ``--hdl-sim`` (default: both run)."""
+    chosen = os.environ.get(HDL_SIM_ENV, "both")
+    if chosen not in ("both", simulator):
+        pytest.skip(f"{simulator} not chosen (--hdl-sim {chosen})")
     if not sim.available(simulator):
         hint = {
             "icarus": "install Debian's iverilog (tools/bootstrap.sh does)",
