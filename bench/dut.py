@@ -5,6 +5,7 @@ a simulator through cocotb; serial boards arrive with their issue and plug in he
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -92,7 +93,12 @@ class RtlDut:
         case = core_sim.CoreCase(
             f"{scenario.name}-s{seed}", golden.codes.codes, regs, tuple(golden.codes.brownouts)
         )
-        result = core_sim.run_core(case, self.simulator, build_cache(), self.work_dir / case.name)
+        try:
+            result = core_sim.run_core(
+                case, self.simulator, build_cache(), self.work_dir / case.name
+            )
+        except sim.SimulatorError as exc:
+            raise RtlUnavailableError(f"RTL run of {scenario.name}: {exc}") from None
         trouble = [
             f"{k} = {result.counters[k]}"
             for k in ("overruns", "resp_dropped")
@@ -120,9 +126,14 @@ class RtlDut:
 def build_cache() -> Path:
     """Where the RTL backend keeps its simulator builds between runs (an unchanged Verilator
     rebuild takes 0.1 s instead of 15 s): $XDG_CACHE_HOME/smile-bench/hdl_build, one folder per
-    pytest-xdist worker."""
+    checkout of the RTL (two checkouts building into one folder broke Verilator's incremental
+    link) and per pytest-xdist worker."""
+    from hdl_models import sim
+
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "smile-bench" / "hdl_build" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    checkout = hashlib.sha1(str(Path(sim.__file__).resolve().parent).encode()).hexdigest()[:10]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return base / "smile-bench" / "hdl_build" / checkout / worker
 
 
 def rtl_output(result, brownouts) -> CoreOutput:

@@ -51,7 +51,11 @@ def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["run", "--dut", "rtl", "--scenario", "walk_level_1p3"], "DUT 'rtl'"),
+        (
+            ["run", "--dut", "serial:socket://127.0.0.1:9", "--scenario", "walk_level_1p3"],
+            "is not available in this version",
+        ),
+        (["run", "--dut", "rtl:modelsim", "--scenario", "walk_level_1p3"], "rtl:modelsim"),
         (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),
         (["run", "--scenario", "healing_normal", "--events-out", "x.csv"], "healing_normal"),
         (["run", "--scenario", "walk_level_1p3", "--events-out", "x.txt"], "--events-out x.txt"),
