@@ -172,6 +172,11 @@ def make_dut(kind: str):
         from bench.verification.mutants import MutantDut
 
         return MutantDut(mutation=kind.split(":", 1)[1])
+    if kind.startswith("serial:"):
+        raise BenchError(
+            f"DUT {kind!r} is not available in this version for scenario runs; expected golden "
+            "or rtl"
+        )
     if kind == "rtl" or kind.startswith("rtl:"):
         return RtlDut(simulator=kind.split(":", 1)[1] if ":" in kind else "verilator")
     return GoldenDut()
