@@ -82,6 +82,7 @@ class CoreResult:
     writes: list
     host_log: list
     wall_s: float
+    t_stream_ns: float = 0.0  # simulated time when streaming began
     waveform: Path | None = None
 
     def stream_frames(self) -> list[dict]:
@@ -233,6 +234,7 @@ def run_core(
         writes=r["writes"],
         host_log=r["host_log"],
         wall_s=wall,
+        t_stream_ns=float(r["t_stream_ns"]),
         waveform=wave_path if wave_path and wave_path.is_file() else None,
     )
 

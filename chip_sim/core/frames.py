@@ -9,6 +9,11 @@ from chip_sim.icd import EventCode, EventPayload, Frame, StatusPayload
 
 
 def output_frames(out: CoreOutput) -> list[Frame]:
+    return [frame for _, frame in indexed_frames(out)]
+
+
+def indexed_frames(out: CoreOutput) -> list[tuple[int, Frame]]:
+    """(stream index of the sample that decided it, frame), in sending order."""
     items: list[tuple[int, int, object]] = []
     for e in out.events:
         payload = EventPayload(int(e["code"]), 0, int(e["sample_index"]), int(e["value"]))
@@ -24,10 +29,10 @@ def output_frames(out: CoreOutput) -> list[Frame]:
         items.append((int(s["stream_index"]), 1, payload))
     items.sort(key=lambda it: (it[0], it[1]))
     frames, seq = [], 0
-    for _, _, payload in items:
+    for index, _, payload in items:
         if isinstance(payload, EventPayload) and payload.code == EventCode.RESET:
             seq = 0
-        frames.append(Frame.from_payload(payload, seq))
+        frames.append((index, Frame.from_payload(payload, seq)))
         seq = (seq + 1) & 0xFF
     return frames
 
