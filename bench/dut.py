@@ -137,22 +137,27 @@ def build_cache() -> Path:
 
 
 def rtl_output(result, brownouts) -> CoreOutput:
-    """The RTL's events and STATUS as golden-model arrays: each RESET opens an epoch that starts
-    at stream index 0 or at the end of a brown-out."""
+    """The RTL's events and STATUS (a core_sim.CoreResult) as golden-model arrays."""
+    frames = [(f["type"], bytes.fromhex(f["payload"])) for f in result.stream_frames()]
+    return output_from_frames(frames, brownouts)
+
+
+def output_from_frames(frames, brownouts) -> CoreOutput:
+    """EVENT and STATUS frames ((TYPE, payload) pairs, in arrival order) as golden-model arrays:
+    each RESET opens an epoch that starts at stream index 0 or at the end of a brown-out."""
     starts = [0] + [int(b1) for _, b1 in sorted(brownouts)]
     events, status, epoch = [], [], -1
-    for f in result.stream_frames():
-        p = bytes.fromhex(f["payload"])
-        if f["type"] == FrameType.EVENT:
+    for frame_type, p in frames:
+        offset = starts[min(max(epoch, 0), len(starts) - 1)]
+        if frame_type == FrameType.EVENT:
             code, index = p[0], int.from_bytes(p[2:6], "little")
             value = int.from_bytes(p[6:10], "little", signed=True)
             if code == EventCode.RESET:
                 epoch += 1
-            offset = starts[min(max(epoch, 0), len(starts) - 1)]
+                offset = starts[min(epoch, len(starts) - 1)]
             events.append((offset + index, index, code, value))
-        elif f["type"] == FrameType.STATUS:
+        elif frame_type == FrameType.STATUS:
             index = int.from_bytes(p[0:4], "little")
-            offset = starts[min(max(epoch, 0), len(starts) - 1)]
             status.append(
                 (
                     offset + index,

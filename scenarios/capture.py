@@ -104,14 +104,21 @@ def _truth(f: h5py.File, events: np.ndarray, segments: np.ndarray, limit_n: floa
 
 
 def write_capture(
-    path: str | Path, r: Rendering, *, extra_attrs: dict[str, Any] | None = None
+    path: str | Path,
+    r: Rendering,
+    *,
+    extra_attrs: dict[str, Any] | None = None,
+    more: Callable[[h5py.File], None] | None = None,
 ) -> Path:
-    """Write a full-detail rendering as a capture file."""
+    """Write a full-detail rendering as a capture file; ``more`` adds groups of its own (the
+    bench's /dut) inside the same atomic write."""
 
     def fill(f: h5py.File) -> None:
         _root_attrs(f, r.scenario, r.seed, r.rate_hz, {"mode": "full", **(extra_attrs or {})})
         _signals(f, [r], r.rate_hz)
         _truth(f, r.events, r.segments, r.overload_limit_n)
+        if more is not None:
+            more(f)
 
     return atomic_h5(path, fill)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.cli import scenario_run
+from bench.cli import hil_run, scenario_run
 from bench.cli.options import seed
 from bench.errors import BenchError, UsageError
 from bench.station import load_station, parse_dut
@@ -52,6 +52,15 @@ def add_parser(sub) -> None:
     p.add_argument("--store", default=str(DEFAULT_STORE), help="results store (SQLite file)")
     p.add_argument("--scenario", help="run this one scenario (library name or .yaml file)")
     p.add_argument("--events-out", help="with --scenario: write the events as CSV")
+    p.add_argument(
+        "--capture",
+        help="with --station and --scenario: the capture file to write (default under results/)",
+    )
+    p.add_argument(
+        "--allow-expired-calibration",
+        action="store_true",
+        help="use instruments past their calibration due date (recorded in the capture)",
+    )
     p.add_argument("--workers", type=int, default=2, help="parallel test workers (default 2)")
     p.set_defaults(func=cmd_run)
 
@@ -83,6 +92,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if dut != "rtl":
             raise UsageError(f"--sim {args.sim}: needs --dut rtl")
         dut = f"rtl:{args.sim}"
+    if args.scenario and args.station:
+        args.seed = (args.seed or [1])[0]
+        if dut:
+            raise UsageError("--dut: with --station the station's [dut] chooses the DUT")
+        return hil_run.run_one(args)
     if args.scenario:
         args.seed = (args.seed or [1])[0]
         args.dut = dut or "golden"

@@ -1,0 +1,119 @@
+"""A scenario on a station: instruments opened through the station file, supply on and off again,
+setpoints bounded, calibration dates enforced, the capture's /dut group, the latency table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import pytest
+
+from bench.hil import run_station_scenario
+from bench.instruments import CalibrationExpiredError, SafetyLimitError
+from bench.instruments.sim import SupplyTwin
+from bench.station import load_station
+from scenarios.capture import read_capture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def station_file(tmp_path: Path, supply_resource: str, *, due: str | None = None, vmax=3.6) -> Path:
+    cal = f"calibration_due = {due}\n" if due else "simulated = true\n"
+    text = f"""[station]
+name = "t"
+[dut]
+kind = "golden"
+[instruments.supply]
+driver = "keysight_e36312a"
+resource = "{supply_resource}"
+{cal}[instruments.awg]
+driver = "keysight_33500b"
+resource = "twin"
+simulated = true
+[limits]
+supply_voltage_max_v = {vmax}
+supply_current_max_a = 0.05
+awg_amplitude_max_vpp = 2.0
+"""
+    path = tmp_path / "station.toml"
+    path.write_text(text)
+    return path
+
+
+def test_run_powers_the_board_measures_and_switches_off(tmp_path):
+    with SupplyTwin(lambda ch: 0.0009) as twin:
+        station = load_station(station_file(tmp_path, twin.resource))
+        r = run_station_scenario(station, "fall_forward", 1, capture=tmp_path / "run.h5")
+        assert twin.received("VOLT 3.3,(@1)") and twin.received("OUTP 1,(@1)")
+        assert twin.received("OUTP 0,(@1)")  # switched off at the end
+        assert twin.commands.index("OUTP 0,(@1)") > twin.commands.index("OUTP 1,(@1)")
+    assert r.readings["supply_sampling_current_a"] == pytest.approx(0.0009)
+    assert r.reception.aborted is None and r.accuracy.falls_detected == 1
+    rows = {row["event"]: row for row in r.latency}
+    assert 20 < rows["STEP"]["p50_ms"] < 60 and 1400 < rows["FALL"]["max_ms"] < 1700
+    cap = read_capture(r.capture)
+    assert cap.attrs["scenario"] == "fall_forward" and cap.attrs["dut"] == "golden"
+    with h5py.File(r.capture) as f:
+        dut = f["dut"]
+        codes = set(dut["events"]["code"].tolist())
+        assert {0x01, 0x02, 0x30} <= codes
+        assert dut["raw_bytes"].shape[0] == len(r.reception.raw) > 1000
+        assert dut["link"].attrs["crc_errors"] == 0
+        assert json.loads(dut.attrs["latency"]) == r.latency
+        assert dut.attrs["alignment_residual_s"] < 0.001
+
+
+def test_setpoint_beyond_the_station_limit_is_refused_before_sending(tmp_path):
+    with SupplyTwin() as twin:
+        station = load_station(station_file(tmp_path, twin.resource, vmax=3.0))
+        with pytest.raises(SafetyLimitError, match="supply"):
+            run_station_scenario(station, "fall_forward", 1)
+        assert not any(c.upper().startswith("VOLT") for c in twin.commands)
+        assert twin.received("OUTP 0,(@1)")  # the error still switched the output off
+
+
+def test_expired_calibration_refuses_unless_allowed_and_is_recorded(tmp_path):
+    with SupplyTwin() as twin:
+        station = load_station(station_file(tmp_path, twin.resource, due="2020-01-31"))
+        with pytest.raises(CalibrationExpiredError, match=r"supply.*2020-01-31"):
+            run_station_scenario(station, "fall_forward", 1)
+        assert twin.commands == []
+        r = run_station_scenario(
+            station,
+            "fall_forward",
+            1,
+            capture=tmp_path / "run.h5",
+            allow_expired_calibration=True,
+        )
+    assert any("2020-01-31" in note for note in r.notes)
+    with h5py.File(r.capture) as f:
+        assert "2020-01-31" in f["dut"].attrs["notes"]
+
+
+def test_cli_run_on_the_simulated_station_prints_latency_and_accuracy(tmp_path):
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli.main",
+            "run",
+            "--station",
+            str(ROOT / "stations" / "simulated.toml"),
+            "--scenario",
+            "walk_level_1p3",
+            "--capture",
+            str(tmp_path / "c.h5"),
+        ],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "latency: host receipt" in p.stdout and "p95" in p.stdout
+    assert "clock alignment from" in p.stdout and "STEP" in p.stdout
+    assert (tmp_path / "c.h5").is_file()
