@@ -46,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the requirements this test verifies")
     config.addinivalue_line("markers", "scenarios(names): scenarios a scenario_name test runs on")
+    config.addinivalue_line(
+        "markers", "hardware: needs real hardware; skipped unless --station names a lab station"
+    )
     try:
         station = load_station(config.getoption("--station"))
         dut = config.getoption("--dut")
@@ -71,6 +74,14 @@ _STATE = pytest.StashKey[_State]()
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
     reqs = requirements()
     trace: dict[str, list[str]] = defaultdict(list)
+    station = config.stash[_STATE].station
+    if not station.hardware:
+        skip = pytest.mark.skip(
+            reason=f"needs real hardware; station {station.name!r} has none (--station FILE)"
+        )
+        for item in items:
+            if item.get_closest_marker("hardware"):
+                item.add_marker(skip)
     for item in items:
         for mark in item.iter_markers("requirement"):
             if not mark.args:
