@@ -67,7 +67,7 @@ def open_dut(station: Station) -> Dut:
     if kind.startswith("serial:"):
         from bench.duts.serial_board import SerialDut
 
-        return SerialDut(kind.split(":", 1)[1], name=kind)
+        return SerialDut(kind.split(":", 1)[1], name=kind, speed=station.dut_speed)
     raise BenchError(f"station {station.name}: DUT {kind!r} cannot run a session")
 
 

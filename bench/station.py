@@ -7,6 +7,8 @@
     [dut]
     kind = "serial:/dev/ttyUSB0"        # golden | rtl | rtl:icarus | rtl:verilator | serial:URL
                                         # URL: /dev/tty*, socket://HOST:PORT, rfc2217://HOST:PORT
+    speed = 1.0                         # optional: the time compression of a board emulator
+                                        # (smile-bench emulate-board --speed); 1.0 for hardware
 
     [instruments.supply]                # any name; the bench finds instruments by driver
     driver = "keysight_e36312a"         # keysight_e36312a | keysight_34465a | keysight_33500b
@@ -68,6 +70,7 @@ class Station:
     sha256: str
     instruments: dict[str, InstrumentSpec] = field(default_factory=dict)
     limits: dict[str, float] = field(default_factory=dict)
+    dut_speed: float = 1.0
 
     @property
     def hardware(self) -> bool:
@@ -167,7 +170,10 @@ def load_station(path: str | Path | None = None) -> Station:
     dut = data.get("dut")
     if not isinstance(dut, dict) or not isinstance(dut.get("kind"), str):
         raise StationError(f"{path}: [dut] kind missing; expected golden, rtl or serial:URL")
-    _unknown(dut, {"kind"}, f"{path}: [dut]")
+    _unknown(dut, {"kind", "speed"}, f"{path}: [dut]")
+    speed = dut.get("speed", 1.0)
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed <= 1000:
+        raise StationError(f"{path}: [dut].speed: {speed!r}; expected a number in (0, 1000]")
     kind = parse_dut(dut["kind"], f"{path}: [dut] kind")
     instruments_table = data.get("instruments", {})
     if not isinstance(instruments_table, dict):
@@ -195,4 +201,5 @@ def load_station(path: str | Path | None = None) -> Station:
         hashlib.sha256(raw).hexdigest(),
         instruments,
         limits,
+        float(speed),
     )
