@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import h5py
@@ -117,3 +118,90 @@ def test_cli_run_on_the_simulated_station_prints_latency_and_accuracy(tmp_path):
     assert "latency: host receipt" in p.stdout and "p95" in p.stdout
     assert "clock alignment from" in p.stdout and "STEP" in p.stdout
     assert (tmp_path / "c.h5").is_file()
+
+
+def test_station_run_through_the_emulated_serial_board(tmp_path):
+    """CI's stand-in for a board: `smile-bench emulate-board` behind a socket, and the station's
+    DUT is that serial URL — the serial path exactly as with hardware, with instrument twins."""
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli.main",
+            "emulate-board",
+            "--listen",
+            "socket://127.0.0.1:0",
+            "--scenario",
+            "fall_forward",
+            "--speed",
+            "10",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        url = emulator.stdout.readline().strip()
+        assert url.startswith("socket://127.0.0.1:"), url
+        station = tmp_path / "emulated.toml"
+        station.write_text(
+            (ROOT / "stations" / "simulated.toml")
+            .read_text()
+            .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = 10')
+        )
+        r = run_station_scenario(
+            load_station(station), "fall_forward", 1, capture=tmp_path / "serial.h5"
+        )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    assert r.dut.startswith("serial:socket://")
+    assert r.reception.aborted is None and r.reception.stats.crc_errors == 0
+    assert r.accuracy.falls_detected == 1 and r.accuracy.step_count_chip == 17
+    assert r.alignment.drift == pytest.approx(1 / 10 - 1, abs=0.01)  # the emulator runs 10x
+    with h5py.File(r.capture) as f:
+        assert f["dut"].attrs["dut"].startswith("serial:") and len(f["dut/raw_bytes"]) > 1000
+
+
+def test_board_that_disappears_ends_the_run_aborted_with_what_was_received(tmp_path):
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli.main",
+            "emulate-board",
+            "--listen",
+            "socket://127.0.0.1:0",
+            "--scenario",
+            "walk_level_1p3",
+            "--speed",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    url = emulator.stdout.readline().strip()
+    station = tmp_path / "emulated.toml"
+    station.write_text(
+        (ROOT / "stations" / "simulated.toml")
+        .read_text()
+        .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = 5')
+    )
+    killer = threading.Timer(4.0, emulator.kill)  # the board loses power mid-run
+    killer.start()
+    try:
+        r = run_station_scenario(
+            load_station(station), "walk_level_1p3", 1, capture=tmp_path / "cut.h5"
+        )
+    finally:
+        killer.cancel()
+        emulator.kill()
+        emulator.wait(timeout=10)
+    assert r.reception.aborted and r.reception.aborted.startswith("aborted:")
+    assert len(r.reception.frames) > 20  # what arrived before is kept
+    with h5py.File(r.capture) as f:
+        assert f["dut"].attrs["aborted"].startswith("aborted:")
+        assert len(f["dut/events"]) > 10
