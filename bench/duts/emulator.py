@@ -56,6 +56,7 @@ import numpy as np
 
 from bench.errors import UsageError
 from chip_sim.core.chip import Chip, check_codes
+from chip_sim.core.frames import indexed_frames
 from chip_sim.core.host import HostPort
 from chip_sim.icd import (
     Command,
@@ -235,19 +236,8 @@ class BoardEmulator:
 
     def _prepare(self) -> None:
         out = Chip(self.port.registers).run(self._codes, brownouts=self._brownouts)
-        items: list[tuple[int, int, object]] = []
-        for e in out.events:
-            payload = EventPayload(int(e["code"]), 0, int(e["sample_index"]), int(e["value"]))
-            items.append((int(e["stream_index"]), 0, payload))
-        for s in out.status:
-            payload = StatusPayload(
-                int(s["sample_index"]),
-                int(s["step_count"]),
-                int(s["fault_flags"]),
-                int(s["events_dropped"]) & 0xFFFF,
-            )
-            items.append((int(s["stream_index"]), 1, payload))
-        items.sort(key=lambda it: (it[0], it[1]))
+        # the frames in the chip's sending order; SEQ is the emulator's own (answers interleave)
+        items = [(i, 0, f.decode_payload()) for i, f in indexed_frames(out)]
         first = items[0][2] if items else None
         if isinstance(first, EventPayload) and first.code == EventCode.RESET and items[0][0] == 0:
             items = items[1:]  # announced by the chip's own reset already

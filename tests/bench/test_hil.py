@@ -49,7 +49,7 @@ def test_run_powers_the_board_measures_and_switches_off(tmp_path):
         station = load_station(station_file(tmp_path, twin.resource))
         r = run_station_scenario(station, "fall_forward", 1, capture=tmp_path / "run.h5")
         assert twin.received("VOLT 3.3,(@1)") and twin.received("OUTP 1,(@1)")
-        assert twin.received("OUTP 0,(@1)")  # switched off at the end
+        assert twin.wait_for("OUTP 0,(@1)", timeout_s=5)  # switched off at the end
         assert twin.commands.index("OUTP 0,(@1)") > twin.commands.index("OUTP 1,(@1)")
     assert r.readings["supply_sampling_current_a"] == pytest.approx(0.0009)
     assert r.reception.aborted is None and r.accuracy.falls_detected == 1
@@ -73,7 +73,7 @@ def test_setpoint_beyond_the_station_limit_is_refused_before_sending(tmp_path):
         with pytest.raises(SafetyLimitError, match="supply"):
             run_station_scenario(station, "fall_forward", 1)
         assert not any(c.upper().startswith("VOLT") for c in twin.commands)
-        assert twin.received("OUTP 0,(@1)")  # the error still switched the output off
+        assert twin.wait_for("OUTP 0,(@1)", timeout_s=5)  # the error still switched it off
 
 
 def test_expired_calibration_refuses_unless_allowed_and_is_recorded(tmp_path):
@@ -120,9 +120,9 @@ def test_cli_run_on_the_simulated_station_prints_latency_and_accuracy(tmp_path):
     assert (tmp_path / "c.h5").is_file()
 
 
-def test_station_run_through_the_emulated_serial_board(tmp_path):
-    """CI's stand-in for a board: `smile-bench emulate-board` behind a socket, and the station's
-    DUT is that serial URL — the serial path exactly as with hardware, with instrument twins."""
+def emulated_station(tmp_path: Path, scenario: str, speed: float):
+    """`smile-bench emulate-board` on a free loopback port and a station whose DUT is its URL
+    (instrument twins as in the simulated station)."""
     emulator = subprocess.Popen(
         [
             sys.executable,
@@ -132,27 +132,32 @@ def test_station_run_through_the_emulated_serial_board(tmp_path):
             "--listen",
             "socket://127.0.0.1:0",
             "--scenario",
-            "fall_forward",
+            scenario,
             "--speed",
-            "10",
+            str(speed),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
     )
+    url = emulator.stdout.readline().strip()
+    assert url.startswith("socket://127.0.0.1:"), url
+    station = tmp_path / "emulated.toml"
+    station.write_text(
+        (ROOT / "stations" / "simulated.toml")
+        .read_text()
+        .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = {speed}')
+    )
+    return emulator, load_station(station)
+
+
+def test_station_run_through_the_emulated_serial_board(tmp_path):
+    """CI's stand-in for a board: `smile-bench emulate-board` behind a socket, and the station's
+    DUT is that serial URL — the serial path exactly as with hardware, with instrument twins."""
+    emulator, station = emulated_station(tmp_path, "fall_forward", 10)
     try:
-        url = emulator.stdout.readline().strip()
-        assert url.startswith("socket://127.0.0.1:"), url
-        station = tmp_path / "emulated.toml"
-        station.write_text(
-            (ROOT / "stations" / "simulated.toml")
-            .read_text()
-            .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = 10')
-        )
-        r = run_station_scenario(
-            load_station(station), "fall_forward", 1, capture=tmp_path / "serial.h5"
-        )
+        r = run_station_scenario(station, "fall_forward", 1, capture=tmp_path / "serial.h5")
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
@@ -165,37 +170,11 @@ def test_station_run_through_the_emulated_serial_board(tmp_path):
 
 
 def test_board_that_disappears_ends_the_run_aborted_with_what_was_received(tmp_path):
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.cli.main",
-            "emulate-board",
-            "--listen",
-            "socket://127.0.0.1:0",
-            "--scenario",
-            "walk_level_1p3",
-            "--speed",
-            "5",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    url = emulator.stdout.readline().strip()
-    station = tmp_path / "emulated.toml"
-    station.write_text(
-        (ROOT / "stations" / "simulated.toml")
-        .read_text()
-        .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = 5')
-    )
+    emulator, station = emulated_station(tmp_path, "walk_level_1p3", 5)
     killer = threading.Timer(4.0, emulator.kill)  # the board loses power mid-run
     killer.start()
     try:
-        r = run_station_scenario(
-            load_station(station), "walk_level_1p3", 1, capture=tmp_path / "cut.h5"
-        )
+        r = run_station_scenario(station, "walk_level_1p3", 1, capture=tmp_path / "cut.h5")
     finally:
         killer.cancel()
         emulator.kill()
