@@ -10,7 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bench.cli import campaign_cmd, emulate_cmd, replay_cmd, report_cmd, run_cmd, scenarios_cmd
+from bench.cli import (
+    campaign_cmd,
+    emulate_cmd,
+    replay_cmd,
+    report_cmd,
+    run_cmd,
+    scenarios_cmd,
+    system_cmd,
+)
 from bench.errors import BenchError
 from chip_sim.errors import ChipError
 from scenarios.errors import ScenarioError
@@ -34,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_parser(sub)
     campaign_cmd.add_parser(sub)
     emulate_cmd.add_parser(sub)
+    system_cmd.add_parser(sub)
     return parser
 
 

@@ -26,7 +26,8 @@ def test_example_lab_station_loads():
     assert s.instrument("keysight_e36312a").calibration_due == dt.date(2027, 6, 30)
     assert s.limits["supply_voltage_max_v"] == 3.6
     default = load_station(DEFAULT_STATION)
-    assert default.dut == "golden" and not default.hardware and default.instruments == {}
+    assert default.dut == "golden" and not default.hardware
+    assert all(i.simulated and i.resource == "twin" for i in default.instruments.values())
 
 
 BASE = """[station]

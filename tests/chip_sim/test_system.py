@@ -1,0 +1,161 @@
+"""System model (issue 7): latency per hop, buffer horizon and overflow accounting, brown-outs,
+determinism, and the notification requirements (OVERLOAD feedback, FALL alert, daily trend)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chip_sim.errors import ChipError
+from chip_sim.system import EnergyConfig, ScheduleConfig, SystemConfig, run_system
+from chip_sim.system.ledger import DELIVERED
+
+ALWAYS_PRESENT = ScheduleConfig(night_absent_h=None)
+BATTERY = EnergyConfig(source="battery")
+
+
+def _p95(values: list[float]) -> float:
+    return float(np.percentile(values, 95))
+
+
+def test_every_hop_is_non_negative_and_end_to_end_covers_each_hop():
+    r = run_system("daily_living_morning", 1)
+    led = r.ledger
+    ok = led.fate == DELIVERED
+    assert ok.sum() > 10
+    dec, ph, cl, no = led.t_decided[ok], led.t_phone[ok], led.t_cloud[ok], led.t_notify[ok]
+    e2e = np.where(np.isnan(no), cl, no) - dec
+    notify = no - cl  # NaN where no one is notified: compared only where present
+    for hop in (ph - dec, cl - ph, notify[~np.isnan(notify)]):
+        assert np.all(hop >= 0)
+    assert np.all(e2e >= ph - dec) and np.all(e2e >= cl - ph)
+    assert np.all(e2e >= np.nan_to_num(notify))
+    for kind in set(led.records["kind"][ok]):
+        for hop, v in r.hop_latencies_s(str(kind)).items():
+            assert np.all(v >= 0), (kind, hop)
+
+
+def test_no_record_lost_through_a_three_hour_reader_absence_within_the_buffer():
+    sched = ScheduleConfig(night_absent_h=None, absences_s=((3600.0, 3 * 3600.0),))
+    r = run_system(
+        "daily_living_morning", 2, days=0.25, config=SystemConfig(energy=BATTERY, schedule=sched)
+    )
+    assert r.decided > 30
+    assert r.lost == 0 and r.pending == 0
+    assert r.decided == r.delivered
+    assert 5 < r.ledger.max_occupancy < r.config.buffer_events  # the absence filled it, partly
+
+
+def test_overflow_is_counted_exactly_when_the_absence_outlasts_the_buffer():
+    start_s, end_s, capacity = 600.0, 5400.0, 5
+    sched = ScheduleConfig(night_absent_h=None, absences_s=((start_s, end_s - start_s),))
+    cfg = SystemConfig(energy=BATTERY, schedule=sched, buffer_events=capacity)
+    r = run_system("daily_living_morning", 1, config=cfg)
+    led = r.ledger
+    t = led.t_decided[led.decided]
+    assert not np.any((t > start_s - 5) & (t < start_s))  # the buffer is empty when it leaves
+    during = int(np.sum((t >= start_s) & (t < end_s)))
+    assert during > capacity
+    assert r.lost == during - capacity
+    assert sum(led.lost_by_kind.values()) == r.lost
+    assert r.decided == r.delivered + r.lost  # events decided = delivered + lost
+
+
+def test_harvesting_browns_out_while_the_reader_is_away_and_the_battery_does_not():
+    sched = ScheduleConfig(night_absent_h=None, absences_s=((1800.0, 3600.0),))
+    harvest = run_system("daily_living_morning", 1, config=SystemConfig(schedule=sched))
+    battery = run_system(
+        "daily_living_morning", 1, config=SystemConfig(schedule=sched, energy=BATTERY)
+    )
+    assert harvest.brownouts >= 1 and harvest.off_s > 600
+    off = harvest.voltage_trace
+    assert off[:, 1].min() == pytest.approx(harvest.config.energy.v_brownout)
+    assert battery.brownouts == 0 and battery.off_s == 0
+    assert battery.battery_life_days is not None and battery.battery_life_days > 30
+    assert harvest.lost == 0 and battery.lost == 0
+
+
+def test_a_brown_out_mid_frame_loses_the_frame_not_the_record():
+    sched = ScheduleConfig(night_absent_h=None, absences_s=((600.0, 1800.0),))
+    # On the battery the buffer fills during the absence (harvesting, the chip would be off).
+    first = run_system(
+        "daily_living_morning", 1, config=SystemConfig(schedule=sched, energy=BATTERY)
+    )
+    back_s = next(a for a, _ in first.connected_s if a >= 2400.0)  # first frame goes on air here
+    assert first.ledger.frames_lost_in_flight == 0
+    faulted = SystemConfig(
+        energy=BATTERY,
+        schedule=ScheduleConfig(
+            night_absent_h=None,
+            absences_s=((600.0, 1800.0),),
+            brownouts_s=((back_s + 0.0005, 0.01),),  # half-way through the 1 ms frame
+        ),
+    )
+    r = run_system("daily_living_morning", 1, config=faulted)
+    assert r.ledger.frames_lost_in_flight == 1 and r.forced_brownouts == 1
+    assert r.lost == 0 and r.decided == r.delivered == first.delivered
+
+
+def test_the_scenario_brown_out_faults_reach_the_system_and_its_reset_records_are_delivered():
+    r = run_system("system_faults", 1, config=SystemConfig(schedule=ALWAYS_PRESENT))
+    assert r.forced_brownouts == 2 and r.unpowered == 0
+    assert int(np.sum(r.ledger.records["kind"] == "RESET")) == 3  # power-on + 2 restarts
+    assert r.decided == r.delivered
+
+
+def test_a_seed_reproduces_the_run_and_another_changes_it():
+    a = run_system("overload_partial_weight_bearing", 3)
+    b = run_system("overload_partial_weight_bearing", 3)
+    c = run_system("overload_partial_weight_bearing", 4)
+    assert a.latency_table() == b.latency_table() and a.energy_table() == b.energy_table()
+    np.testing.assert_array_equal(a.ledger.t_notify, b.ledger.t_notify)
+    assert a.seed == 3 and "seed 3" in a.latency_table()
+    assert a.latency_table() != c.latency_table()
+
+
+def test_overload_feedback_reaches_the_patient_within_1_s_p95_while_the_reader_is_present():
+    cfg = SystemConfig(schedule=ALWAYS_PRESENT)
+    e2e: list[float] = []
+    for seed in (1, 2, 3):
+        e2e += list(
+            run_system("overload_partial_weight_bearing", seed, config=cfg).hop_latencies_s(
+                "OVERLOAD_START"
+            )["end-to-end"]
+        )
+    assert len(e2e) >= 20
+    assert _p95(e2e) <= 1.0
+
+
+def test_fall_alert_reaches_the_carer_within_60_s_p95():
+    cfg = SystemConfig(schedule=ALWAYS_PRESENT)
+    e2e: list[float] = []
+    for name in ("fall_forward", "fall_backward", "fall_sideways"):
+        for seed in (1, 2, 3, 4):
+            r = run_system(name, seed, config=cfg)
+            lat = r.hop_latencies_s("FALL")
+            assert len(lat["cloud→notify"]) == len(lat["end-to-end"])
+            e2e += list(lat["end-to-end"])
+    assert len(e2e) >= 10
+    assert _p95(e2e) <= 60.0
+
+
+def test_digest_mode_gives_the_clinician_the_healing_trend_every_day():
+    r = run_system("healing_normal", 1)
+    days = r.workload.duration_s / 86400
+    assert days == 112  # 16 weeks
+    got = {d: (trend, t) for d, trend, t in r.clinician_days}
+    assert sorted(got) == list(range(112))
+    for d, (trend, t) in got.items():
+        assert 0 < trend <= 1
+        assert (d + 1) * 86400 <= t <= (d + 2) * 86400  # within the next day
+    assert got[111][0] < 0.5  # healed by week 16
+    assert r.lost == 0 and r.brownouts >= 100  # nights without the reader
+
+
+def test_bad_configuration_is_refused_with_the_value_and_range():
+    with pytest.raises(ChipError, match="energy source 'solar'"):
+        EnergyConfig(source="solar")
+    with pytest.raises(ChipError, match="buffer_events = 0"):
+        SystemConfig(buffer_events=0)
+    with pytest.raises(ChipError, match="days = -1"):
+        run_system("daily_living_morning", 1, days=-1)
