@@ -29,7 +29,6 @@ RATE_HZ = 100.0
 SCENARIO, SEED = "fall_forward", 1
 WINDOW = slice(0, 2500)  # 25 s: steps, a walking bout and the fall (impact at 20.6 s)
 BACKENDS = ("golden", "rtl", "serial-emulated")
-RESULTS: dict[str, dict] = {}
 
 
 @pytest.fixture(scope="module")
@@ -91,44 +90,66 @@ def test_registers_and_nacks(backend):
     dut.write_register("STEP_REFRACTORY_SAMPLES", rmap.by_name("STEP_REFRACTORY_SAMPLES").reset)
 
 
-def test_reference_scenario_events(backend, reference):
-    kind, dut = backend
+def run_reference(kind: str, dut: Dut, reference) -> dict:
+    """Program the scenario's registers, run the reference window, and keep what the chip
+    decided: EVENT and STATUS frames (the answers to START/STOP and the RESET that opened the
+    session are the host port's business, checked by test_registers_and_nacks)."""
     run, codes, regs = reference
     for name, value in regs.items():
         if register_map().by_name(name).reset != value:
             dut.write_register(name, value)
     dut.load_stimulus(codes)
     reception = dut.run(timeout_s=120)
-    assert reception.aborted is None
-    # what the chip decided: EVENT and STATUS frames (the answers to START/STOP and the RESET
-    # that opened the session are the host port's business, checked above)
+    assert reception.aborted is None, f"{kind}: {reception.aborted}"
     frames = [
         (rf.frame.frame_type, rf.frame.payload)
         for rf in reception.frames
         if rf.frame.frame_type == FrameType.STATUS
         or (rf.frame.frame_type == FrameType.EVENT and rf.frame.payload[0] != EventCode.RESET)
     ]
-    events = [f for f in frames if f[0] == FrameType.EVENT]
-    assert len(events) > 10 and any(p[0] == 0x02 for _, p in events)  # the FALL is there
-    times = np.array([rf.t_host_s for rf in reception.frames])
-    assert np.all(np.diff(times) >= 0)
     alignment = fit_alignment(reception.frames, RATE_HZ)
     latencies = event_latencies(reception.frames, run.rendering.events, RATE_HZ, alignment)
-    RESULTS[kind] = {
+    return {
         "frames": frames,
+        "times": [rf.t_host_s for rf in reception.frames],
         "alignment": alignment,
         "latency": latency_rows(latencies),
     }
-    assert alignment.residual_s < 0.001
 
 
-def test_backends_agree_and_parity_report(tmp_path_factory, request):
+@pytest.fixture(scope="module")
+def reference_runs(reference):
+    """kind -> the reference run on that backend, made once per module (whichever test asks)."""
+    done: dict[str, dict] = {}
+
+    def get(kind: str) -> dict:
+        if kind not in done:
+            with contextlib.ExitStack() as stack:
+                dut = open_backend(kind, reference[1], stack)
+                try:
+                    done[kind] = run_reference(kind, dut, reference)
+                finally:
+                    dut.close()
+        return done[kind]
+
+    return get
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_reference_scenario_events(kind, reference_runs):
+    res = reference_runs(kind)
+    events = [f for f in res["frames"] if f[0] == FrameType.EVENT]
+    assert len(events) > 10 and any(p[0] == 0x02 for _, p in events)  # the FALL is there
+    assert np.all(np.diff(res["times"]) >= 0)
+    assert res["alignment"].residual_s < 0.001
+
+
+def test_backends_agree_and_parity_report(tmp_path_factory, request, reference_runs):
     """Events identical across backends; the parity report lists event and latency differences."""
-    if "golden" not in RESULTS or len(RESULTS) < 2:
-        pytest.skip("needs the golden run and another backend's in this session")
-    ref = RESULTS["golden"]
+    results = {kind: reference_runs(kind) for kind in BACKENDS}
+    ref = results["golden"]
     report = {"scenario": SCENARIO, "seed": SEED, "backends": {}}
-    for kind, res in RESULTS.items():
+    for kind, res in results.items():
         diff = [
             k for k, (a, b) in enumerate(zip(res["frames"], ref["frames"], strict=False)) if a != b
         ]
