@@ -17,7 +17,7 @@ from bench.errors import BenchError
 from chip_sim.core.chip import CoreOutput
 from chip_sim.core.events import EVENT_DTYPE, STATUS_DTYPE, canonical
 from chip_sim.core.frames import output_bytes
-from chip_sim.icd import EventCode, FrameType, encode_frame
+from chip_sim.icd import EventCode, EventPayload, FrameType, StatusPayload, encode_frame
 from chip_sim.pipeline import PipelineRun, run_scenario
 from scenarios import library
 
@@ -62,12 +62,7 @@ class RtlDut:
     _frames: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        from hdl_models import sim
-
-        if self.simulator not in sim.SIMULATORS:
-            raise RtlUnavailableError(
-                f"simulator {self.simulator!r}; expected one of {', '.join(sim.SIMULATORS)}"
-            )
+        check_simulator(self.simulator, installed=False)  # installed: checked when run
         self.name = f"rtl:{self.simulator}"
         if self.work_dir is None:  # run files: removed with this object
             self._tmp = tempfile.TemporaryDirectory(prefix="smile-rtl-")
@@ -77,10 +72,9 @@ class RtlDut:
         key = (scenario_name, seed)
         if key in self._cache:
             return self._cache[key]
-        from hdl_models import core_sim, sim
+        from hdl_models import core_sim
 
-        if not sim.available(self.simulator):
-            raise RtlUnavailableError(f"simulator {self.simulator} is not installed here")
+        check_simulator(self.simulator)
         scenario = library.load(scenario_name)
         golden = run_scenario(scenario, seed)
         if golden.codes.n > RTL_MAX_SAMPLES:
@@ -93,12 +87,7 @@ class RtlDut:
         case = core_sim.CoreCase(
             f"{scenario.name}-s{seed}", golden.codes.codes, regs, tuple(golden.codes.brownouts)
         )
-        try:
-            result = core_sim.run_core(
-                case, self.simulator, build_cache(), self.work_dir / case.name
-            )
-        except sim.SimulatorError as exc:
-            raise RtlUnavailableError(f"RTL run of {scenario.name}: {exc}") from None
+        result = simulate_rtl(case, self.simulator, self.work_dir, f"RTL run of {scenario.name}")
         trouble = [
             f"{k} = {result.counters[k]}"
             for k in ("overruns", "resp_dropped")
@@ -121,6 +110,30 @@ class RtlDut:
         return b"".join(
             encode_frame(f["type"], f["seq"], bytes.fromhex(f["payload"])) for f in frames
         )
+
+
+def check_simulator(simulator: str, *, installed: bool = True) -> None:
+    """RtlUnavailableError unless ``simulator`` is one the RTL runs on (and, with ``installed``,
+    is installed here)."""
+    from hdl_models import sim
+
+    if simulator not in sim.SIMULATORS:
+        raise RtlUnavailableError(
+            f"simulator {simulator!r}; expected one of {', '.join(sim.SIMULATORS)}"
+        )
+    if installed and not sim.available(simulator):
+        raise RtlUnavailableError(f"simulator {simulator} is not installed here")
+
+
+def simulate_rtl(case, simulator: str, work_dir: Path, who: str):
+    """``hdl_models.core_sim.run_core`` with the bench's build cache, run files under
+    ``work_dir``; a simulator failure becomes a one-line RtlUnavailableError naming ``who``."""
+    from hdl_models import core_sim, sim
+
+    try:
+        return core_sim.run_core(case, simulator, build_cache(), work_dir / case.name)
+    except sim.SimulatorError as exc:
+        raise RtlUnavailableError(f"{who}: {exc}") from None
 
 
 def build_cache() -> Path:
@@ -147,24 +160,22 @@ def output_from_frames(frames, brownouts) -> CoreOutput:
     each RESET opens an epoch that starts at stream index 0 or at the end of a brown-out."""
     starts = [0] + [int(b1) for _, b1 in sorted(brownouts)]
     events, status, epoch = [], [], -1
-    for frame_type, p in frames:
-        offset = starts[min(max(epoch, 0), len(starts) - 1)]
+    for frame_type, payload in frames:
         if frame_type == FrameType.EVENT:
-            code, index = p[0], int.from_bytes(p[2:6], "little")
-            value = int.from_bytes(p[6:10], "little", signed=True)
-            if code == EventCode.RESET:
-                epoch += 1
-                offset = starts[min(epoch, len(starts) - 1)]
-            events.append((offset + index, index, code, value))
+            e = EventPayload.decode(payload)
+            epoch += e.code == EventCode.RESET
+            offset = starts[min(max(epoch, 0), len(starts) - 1)]
+            events.append((offset + e.sample_index, e.sample_index, e.code, e.value))
         elif frame_type == FrameType.STATUS:
-            index = int.from_bytes(p[0:4], "little")
+            st = StatusPayload.decode(payload)
+            offset = starts[min(max(epoch, 0), len(starts) - 1)]
             status.append(
                 (
-                    offset + index,
-                    index,
-                    int.from_bytes(p[4:8], "little"),
-                    int.from_bytes(p[8:10], "little"),
-                    int.from_bytes(p[10:12], "little"),
+                    offset + st.sample_index,
+                    st.sample_index,
+                    st.step_count,
+                    st.fault_flags,
+                    st.events_dropped,
                 )
             )
     return CoreOutput(

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from chip_sim.core.chip import Chip, CoreOutput
-from chip_sim.icd import EventCode, FrameType
+from chip_sim.core.events import live_registers
+from chip_sim.icd import EventCode, EventPayload, FrameType, StatusPayload
 from chip_sim.registers import RegisterFile, register_map
 from hdl_models import sim
 
@@ -89,33 +90,20 @@ class CoreResult:
         return self.frames[: self.stream_end]
 
     def events(self) -> list[Event]:
-        out = []
-        for f in self.stream_frames():
-            if f["type"] == FrameType.EVENT:
-                p = bytes.fromhex(f["payload"])
-                out.append(
-                    (
-                        p[0],
-                        int.from_bytes(p[2:6], "little"),
-                        int.from_bytes(p[6:10], "little", signed=True),
-                    )
-                )
-        return out
+        return [
+            (e.code, e.sample_index, e.value)
+            for f in self.stream_frames()
+            if f["type"] == FrameType.EVENT
+            for e in [EventPayload.decode(bytes.fromhex(f["payload"]))]
+        ]
 
     def status(self) -> list[Status]:
-        out = []
-        for f in self.stream_frames():
-            if f["type"] == FrameType.STATUS:
-                p = bytes.fromhex(f["payload"])
-                out.append(
-                    (
-                        int.from_bytes(p[0:4], "little"),
-                        int.from_bytes(p[4:8], "little"),
-                        int.from_bytes(p[8:10], "little"),
-                        int.from_bytes(p[10:12], "little"),
-                    )
-                )
-        return out
+        return [
+            (s.sample_index, s.step_count, s.fault_flags, s.events_dropped)
+            for f in self.stream_frames()
+            if f["type"] == FrameType.STATUS
+            for s in [StatusPayload.decode(bytes.fromhex(f["payload"]))]
+        ]
 
     def seq_errors(self) -> list[str]:
         """Frames whose SEQ is not the previous + 1 (mod 256); a RESET event restarts at 0."""
@@ -256,15 +244,7 @@ def expected(case: CoreCase) -> Expected:
     status = [
         (int(s["sample_index"]), int(s["step_count"]), int(s["fault_flags"]), 0) for s in out.status
     ]
-    # live registers after the run belong to the last epoch: its steps, its samples
-    last_reset = max(k for k, e in enumerate(events) if e[0] == EventCode.RESET)
-    epoch_steps = [e for e in events[last_reset:] if e[0] == EventCode.STEP]
-    last_epoch_start = max([0] + [b1 for _, b1 in case.brownouts])
-    live = {
-        "STEP_COUNT": epoch_steps[-1][2] if epoch_steps else 0,
-        "EVENTS_DROPPED": 0,
-        "SAMPLE_INDEX": len(case.codes) - last_epoch_start,
-    }
+    live = live_registers(out.events, len(case.codes), case.brownouts)
     return Expected(events, status, live, out)
 
 

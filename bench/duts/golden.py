@@ -10,6 +10,7 @@ import numpy as np
 from bench.duts.protocol import LinkStats, NackError, ReceivedFrame, Reception
 from bench.timeline import wire_time_s
 from chip_sim.core.chip import Chip
+from chip_sim.core.events import live_registers
 from chip_sim.core.frames import indexed_frames
 from chip_sim.registers import RegisterFile, register_map
 
@@ -60,12 +61,7 @@ class GoldenSession:
             end_s = max(index / RATE_HZ, end_s) + wire_time_s(len(frame.payload))
             frames.append(ReceivedFrame(frame, end_s))
             raw += frame.encode()
-        steps = out.events[out.events["code"] == 1]
-        last_epoch = max([0] + [b1 for _, b1 in self._brownouts])
-        self._live.update(
-            STEP_COUNT=int(steps["value"][-1]) if len(steps) else 0,
-            SAMPLE_INDEX=len(self._codes) - last_epoch,
-        )
+        self._live.update(live_registers(out.events, len(self._codes), self._brownouts))
         return Reception(frames, bytes(raw), LinkStats(frames_ok=len(frames)))
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.dut import RtlUnavailableError, build_cache
+from bench.dut import RtlUnavailableError, check_simulator, simulate_rtl
 from bench.duts.protocol import LinkStats, NackError, ReceivedFrame, Reception
 from chip_sim.icd import Frame, FrameDecoder, FrameType, encode_frame
 from chip_sim.registers import register_map
@@ -21,14 +21,7 @@ from chip_sim.registers import register_map
 
 class RtlSession:
     def __init__(self, simulator: str = "verilator", *, real_time: bool = True) -> None:
-        from hdl_models import sim
-
-        if simulator not in sim.SIMULATORS:
-            raise RtlUnavailableError(
-                f"simulator {simulator!r}; expected one of {', '.join(sim.SIMULATORS)}"
-            )
-        if not sim.available(simulator):
-            raise RtlUnavailableError(f"simulator {simulator} is not installed here")
+        check_simulator(simulator)
         self.simulator = simulator
         self.name = f"rtl:{simulator}"
         self.real_time = real_time
@@ -40,7 +33,7 @@ class RtlSession:
         self._tmp = tempfile.TemporaryDirectory(prefix="smile-rtl-session-")
 
     def _simulate(self, script: list[bytes], codes: np.ndarray, brownouts=()):
-        from hdl_models import core_sim, sim
+        from hdl_models import core_sim
 
         steps = [(raw, [(0, b"")]) for raw in script]  # each step waits for one answer
         case = core_sim.CoreCase(
@@ -52,12 +45,7 @@ class RtlSession:
             host_script=steps,
         )
         self._runs += 1
-        try:
-            return core_sim.run_core(
-                case, self.simulator, build_cache(), Path(self._tmp.name) / case.name
-            )
-        except sim.SimulatorError as exc:
-            raise RtlUnavailableError(f"{self.name}: {exc}") from None
+        return simulate_rtl(case, self.simulator, Path(self._tmp.name), self.name)
 
     def _frame(self, frame_type: int, payload: bytes) -> bytes:
         raw = encode_frame(frame_type, self._seq, payload)

@@ -66,3 +66,17 @@ def run_epochs(run_epoch, codes: np.ndarray, cfg, brownouts: tuple[tuple[int, in
         start, reason = b1, 1
     e, s = run_epoch(codes[start:], cfg, offset=start, reset_reason=reason)
     return canonical(events + e), np.array(status + s, dtype=STATUS_DTYPE)
+
+
+def live_registers(events: np.ndarray, n_samples: int, brownouts=()) -> dict[str, int]:
+    """The read-only state registers after a run of ``n_samples`` samples (``events`` in
+    canonical order): they belong to the last epoch — its steps and the samples taken since its
+    reset. The golden core drops no event."""
+    resets = np.flatnonzero(events["code"] == int(EventCode.RESET))
+    epoch = events[resets[-1] :] if len(resets) else events
+    steps = epoch[epoch["code"] == int(EventCode.STEP)]
+    return {
+        "STEP_COUNT": int(steps["value"][-1]) if len(steps) else 0,
+        "EVENTS_DROPPED": 0,
+        "SAMPLE_INDEX": n_samples - max([0] + [int(b1) for _, b1 in brownouts]),
+    }
