@@ -18,11 +18,10 @@ The harness streams the samples itself; Python only starts the run, collects the
 from __future__ import annotations
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+from hdl_models.tests.harness import load_case, run_stimulus
 
 CASE_ENV = "FALL_FAULT_CASE_JSON"
 FALL = 0x02
@@ -85,25 +84,8 @@ class FallFaultTb:
             self.status.append((int(d.status_index.value), int(d.status_flags.value)))
 
     async def run(self, case: dict) -> None:
-        d = self.dut
-        d.stim_path.value = path_value(case["stimulus"])
-        d.n_samples.value = case["n_samples"]
-        for register, port in REGISTER_PORTS.items():
-            getattr(d, port).value = case["registers"][register] & 0xFFFF_FFFF
-        Clock(d.clk, CLOCK_PERIOD_NS, unit="ns").start()
-        d.load.value = 0
-        d.rst_n.value = 0
-        await ClockCycles(d.clk, 3)
-        d.rst_n.value = 1
-        await FallingEdge(d.clk)
-        cocotb.start_soon(self._collect_faults())
-        cocotb.start_soon(self._collect_falls())
-        cocotb.start_soon(self._collect_status())
-        d.load.value = 1
-        await FallingEdge(d.clk)
-        d.load.value = 0
-        await RisingEdge(d.done)
-        await FallingEdge(d.clk)
+        collectors = [self._collect_faults(), self._collect_falls(), self._collect_status()]
+        await run_stimulus(self.dut, case, REGISTER_PORTS, collectors)
 
 
 @cocotb.test()

@@ -17,11 +17,10 @@ crossings.
 from __future__ import annotations
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+from hdl_models.tests.harness import load_case, run_stimulus
 
 CASE_ENV = "LOAD_TEMP_CASE_JSON"
 #: case register -> harness port
@@ -57,24 +56,9 @@ class LoadTempTb:
             self.events.append((int(code.value), int(index.value), signed32(int(value.value))))
 
     async def run(self, case: dict) -> None:
-        d = self.dut
-        d.stim_path.value = path_value(case["stimulus"])
-        d.n_samples.value = case["n_samples"]
-        for register, port in REGISTER_PORTS.items():
-            getattr(d, port).value = case["registers"][register] & 0xFFFF_FFFF
-        Clock(d.clk, CLOCK_PERIOD_NS, unit="ns").start()
-        d.load.value = 0
-        d.rst_n.value = 0
-        await ClockCycles(d.clk, 3)
-        d.rst_n.value = 1
-        await FallingEdge(d.clk)
-        cocotb.start_soon(self._collect("ov"))
-        cocotb.start_soon(self._collect("tmp"))
-        d.load.value = 1
-        await FallingEdge(d.clk)
-        d.load.value = 0
-        await RisingEdge(d.done)
-        await FallingEdge(d.clk)
+        await run_stimulus(
+            self.dut, case, REGISTER_PORTS, [self._collect("ov"), self._collect("tmp")]
+        )
 
 
 @cocotb.test()

@@ -24,7 +24,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, run_stimulus
 
 CASE_ENV = "STEP_CASE_JSON"
 
@@ -41,6 +41,14 @@ async def start(dut) -> None:
     await FallingEdge(dut.clk)
 
 
+#: case register -> harness port
+REGISTER_PORTS = {
+    "STEP_SHARP_MIN_MG": "step_sharp_min_mg",
+    "STEP_ADAPT_SHIFT": "step_adapt_shift",
+    "STEP_REFRACTORY_SAMPLES": "step_refractory_samples",
+}
+
+
 class StepTb:
     """Clock, reset and run of tb_step; STEP pulses are collected as (sample_index, count)."""
 
@@ -55,20 +63,9 @@ class StepTb:
             self.steps.append((int(self.dut.step_index.value), int(self.dut.step_count.value)))
 
     async def run(self, case: dict) -> None:
-        d = self.dut
-        regs = case["registers"]
-        d.stim_path.value = path_value(case["stimulus"])
-        d.n_samples.value = case["n_samples"]
-        d.step_sharp_min_mg.value = regs["STEP_SHARP_MIN_MG"]
-        d.step_adapt_shift.value = regs["STEP_ADAPT_SHIFT"]
-        d.step_refractory_samples.value = regs["STEP_REFRACTORY_SAMPLES"]
-        await start(d)
-        cocotb.start_soon(self._collect())
-        d.load.value = 1
-        await FallingEdge(d.clk)
-        d.load.value = 0
-        await RisingEdge(d.done)
-        await FallingEdge(d.clk)
+        self.dut.sqrt_start.value = 0  # the harness's stand-alone isqrt32 stays idle
+        self.dut.sqrt_x.value = 0
+        await run_stimulus(self.dut, case, REGISTER_PORTS, [self._collect()])
 
 
 @cocotb.test()
