@@ -85,13 +85,9 @@ class CoreTb:
         return await with_timeout(wait(), ANSWER_TIMEOUT_NS, "ns")
 
     async def wait_count(self, count: int) -> None:
-        """Wait until ``count`` frames have arrived in all."""
-
-        async def wait() -> None:
-            while len(self.frames) < count:
-                await Timer(BYTE_NS, unit="ns")
-
-        await with_timeout(wait(), ANSWER_TIMEOUT_NS, "ns")
+        """Wait until ``count`` frames have arrived in all (the frame at index count - 1)."""
+        if count > 0:
+            await self.wait_frames(lambda f: True, f"{count} frames", count - 1)
 
     async def send(self, raw: bytes) -> None:
         await self.source.write(raw)
