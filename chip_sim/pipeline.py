@@ -21,6 +21,19 @@ TRUTH_RATE_HZ = 1000
 FULL_TRUTH_MAX_S = 3600.0
 
 
+def merge_windows(windows, n: int) -> tuple[tuple[int, int], ...]:
+    """(start, end) sample windows clipped to [0, n], empty ones dropped, overlaps merged."""
+    out: list[list[int]] = []
+    for a, b in sorted((max(0, int(a)), min(n, int(b))) for a, b in windows):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
 @dataclass(frozen=True)
 class PipelineRun:
     scenario: Scenario
@@ -56,11 +69,14 @@ def run_scenario(
     duration_s: float | None = None,
     implementation: str = "vectorised",
     frontend: FrontEnd | None = None,
+    supply_off: tuple[tuple[int, int], ...] = (),
 ) -> PipelineRun:
     """Render the scenario, digitise it through the front end, run the golden core.
 
     The seed drives the scenario; the front end's noise uses an independent stream derived from
-    the same seed, so one recorded seed reproduces the whole run."""
+    the same seed, so one recorded seed reproduces the whole run. ``supply_off``: further
+    (start, end) sample windows without power, beyond the scenario's own brown-out faults (the
+    system model's brown-outs fed back); the chip restarts after each (RESET reason 1)."""
     length = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     truth_rate = TRUTH_RATE_HZ if length <= FULL_TRUTH_MAX_S else CHIP_RATE_HZ
     r = render(scenario, seed, rate_hz=truth_rate, duration_s=duration_s)
@@ -73,5 +89,6 @@ def run_scenario(
         strain_ue_per_n=site.strain_ue_per_n,
         extra=registers,
     )
-    out = Chip(regs, implementation=implementation).run(codes.codes, brownouts=codes.brownouts)
+    brownouts = merge_windows([*codes.brownouts, *supply_off], codes.n)
+    out = Chip(regs, implementation=implementation).run(codes.codes, brownouts=brownouts)
     return PipelineRun(scenario, seed, r, codes, regs, out)

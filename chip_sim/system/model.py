@@ -6,7 +6,7 @@ result) and passed down; the scenario's own render uses the same seed, as ``run_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
@@ -50,6 +50,9 @@ class SystemResult:
     offline_s: list[tuple[float, float]]
     clinician_days: list[tuple[int, float, float]]
     end_s: float
+    supply_off_s: tuple[tuple[float, float], ...]  # windows without power, scenario time
+    feedback_passes: int  # golden-model runs until the brown-outs fed back were stable
+    feedback_residual_s: float  # their last change (0 when stable)
 
     # --- counts --------------------------------------------------------------------------------
     @property
@@ -168,6 +171,13 @@ class SystemResult:
         return "\n".join(lines)
 
 
+#: The golden model is re-run with the brown-outs the system model caused until the supply's off
+#: windows repeat (usually the second pass: the windows depend on the reader and the charge, not
+#: on the few records that change); at most this many passes.
+MAX_FEEDBACK_PASSES = 4
+FEEDBACK_TOLERANCE_S = 0.005  # half a sample at 100 Hz: the windows are taken as equal
+
+
 def run_system(
     scenario_name: str,
     seed: int,
@@ -176,21 +186,46 @@ def run_system(
     config: SystemConfig | None = None,
 ) -> SystemResult:
     """Simulate ``scenario_name`` (library name or file) for its length or ``days``. A weeks-long
-    course runs in digest mode (DAILY summaries; the clinician gets the healing trend daily)."""
+    course runs in digest mode (DAILY summaries; the clinician gets the healing trend daily).
+
+    At full detail the implant's brown-outs are fed back into the golden model (its detectors
+    restart, a RESET record follows each) until the off windows are stable."""
     cfg = config or SystemConfig()
     if days is not None and not 0 < days <= 366:
         raise ChipError(f"days = {days!r}; expected more than 0 and at most 366")
     scenario = library.load(scenario_name)
-    if scenario.is_digest:
+    if scenario.is_digest:  # DAILY summaries are kept for the next power-up: nothing to feed back
         work = digest_workload(scenario, seed, days=days, drift_ppm=cfg.implant_drift_ppm)
-    else:
+        return _simulate(work, cfg, seed, passes=1)
+    supply_off: tuple[tuple[float, float], ...] = ()
+    for n in range(1, MAX_FEEDBACK_PASSES + 1):
         work = chip_workload(
             scenario,
             seed,
             duration_s=None if days is None else days * 86400.0,
             min_steps=cfg.walk_bout_min_steps,
             drift_ppm=cfg.implant_drift_ppm,
+            supply_off_s=supply_off,
         )
+        result = _simulate(work, cfg, seed, passes=n)
+        residual_s = _window_residual_s(supply_off, result.supply_off_s)
+        if residual_s <= FEEDBACK_TOLERANCE_S:
+            break
+        supply_off = result.supply_off_s
+    return replace(result, feedback_residual_s=residual_s)
+
+
+def _window_residual_s(a, b) -> float:
+    """Largest edge difference between two lists of windows (inf when their counts differ)."""
+    if len(a) != len(b):
+        return float("inf")
+    return max(
+        (max(abs(x0 - y0), abs(x1 - y1)) for (x0, x1), (y0, y1) in zip(a, b, strict=True)),
+        default=0.0,
+    )
+
+
+def _simulate(work: Workload, cfg: SystemConfig, seed: int, *, passes: int) -> SystemResult:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     rng_link, rng_phone, rng_offline = rng.spawn(3)
     env = simpy.Environment()
@@ -240,6 +275,9 @@ def run_system(
     while (ledger.unresolved() or not implant.settled) and env.now < end_s + cfg.drain_tail_s:
         env.run(until=env.now + 60.0)
     trace = np.array(energy.trace or [(0.0, np.nan)], dtype=float)
+    supply_off = tuple(
+        (float(a), float(min(b, end_s))) for a, b in energy.off_intervals if a < end_s
+    )
     return SystemResult(
         work.scenario_name,
         seed,
@@ -257,4 +295,7 @@ def run_system(
         offline,
         sorted(backend.clinician_days),
         env.now,
+        supply_off,
+        passes,
+        0.0,
     )

@@ -70,10 +70,35 @@ def _derived_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([seed, k]).generate_state(1)[0]) % (MAX_SEED + 1)
 
 
+def _local_windows(
+    windows_s, offset_s: float, length_s: float, scale: float, rate_hz: float
+) -> tuple[tuple[int, int], ...]:
+    """True-time windows as sample windows of the repetition starting at ``offset_s`` (chip
+    time), clipped to it."""
+    out = []
+    for a, b in windows_s:
+        a_i = round((a / scale - offset_s) * rate_hz)
+        b_i = round((min(b, 1e18) / scale - offset_s) * rate_hz)
+        a_i, b_i = max(0, a_i), min(round(length_s * rate_hz), b_i)
+        if b_i > a_i:
+            out.append((a_i, b_i))
+    return tuple(out)
+
+
 def chip_workload(
-    scenario: Scenario, seed: int, *, duration_s: float | None, min_steps: int, drift_ppm: float
+    scenario: Scenario,
+    seed: int,
+    *,
+    duration_s: float | None,
+    min_steps: int,
+    drift_ppm: float,
+    supply_off_s: tuple[tuple[float, float], ...] = (),
 ) -> Workload:
-    """Records from the golden model; a duration beyond the scenario's tiles it."""
+    """Records from the golden model; a duration beyond the scenario's tiles it.
+
+    ``supply_off_s``: true-time windows in which the system model's supply was off (brown-outs it
+    caused): the golden model runs with them as brown-outs, so its detectors restart and a RESET
+    (reason 1) follows each, as the chip would. Repetitions without such a window share renders."""
     total_s = scenario.duration_s if duration_s is None else duration_s
     reps = max(1, int(np.ceil(total_s / scenario.duration_s - 1e-9)))
     rows: list[tuple[float, str, float, float, bool]] = []
@@ -88,18 +113,23 @@ def chip_workload(
         if offset_s >= total_s:
             break
         key = k % MAX_DISTINCT_RENDERS
-        if key not in runs:
+        off = _local_windows(supply_off_s, offset_s, scenario.duration_s, scale, CHIP_RATE_HZ)
+        if off or key not in runs:
             s = seed if key == 0 else _derived_seed(seed, key)
             length = min(scenario.duration_s, total_s) if reps == 1 else None
-            run = run_scenario(scenario, s, duration_s=length)
-            runs[key] = (
+            run = run_scenario(scenario, s, duration_s=length, supply_off=off)
+            entry = (
                 run.output.events,
                 run.rate_hz,
                 run.rendering.segments,
                 tuple(run.codes.brownouts),
             )
+            if not off:
+                runs[key] = entry
             del run
-        ev, rate, segments, supply_faults = runs[key]
+        else:
+            entry = runs[key]
+        ev, rate, segments, supply_faults = entry
         for e in ev:
             code, chip_s = int(e["code"]), offset_s + e["stream_index"] / rate
             if chip_s * scale >= total_s:

@@ -93,7 +93,7 @@ def test_a_brown_out_mid_frame_loses_the_frame_not_the_record():
     )
     r = run_system("daily_living_morning", 1, config=faulted)
     assert r.ledger.frames_lost_in_flight == 1 and r.forced_brownouts == 1
-    assert r.lost == 0 and r.decided == r.delivered == first.delivered
+    assert r.lost == 0 and r.decided == r.delivered == first.delivered + 1  # + its RESET
 
 
 def test_the_scenario_brown_out_faults_reach_the_system_and_its_reset_records_are_delivered():
@@ -159,3 +159,44 @@ def test_bad_configuration_is_refused_with_the_value_and_range():
         SystemConfig(buffer_events=0)
     with pytest.raises(ChipError, match="days = -1"):
         run_system("daily_living_morning", 1, days=-1)
+
+
+def _records(r, kind: str) -> np.ndarray:
+    return r.ledger.records[r.ledger.records["kind"] == kind]
+
+
+def test_a_brown_out_mid_bout_restarts_the_golden_model_and_splits_the_bout():
+    plain = run_system("daily_living_morning", 1, config=SystemConfig(energy=BATTERY))
+    bouts = _records(plain, "BOUT")
+    bout = bouts[np.argmax(bouts["value"])]  # the longest bout: steps before and after the cut
+    off_s, length_s = bout["t_s"] - 0.5 * bout["value"] / 1.7, 5.0
+    cut = SystemConfig(
+        energy=BATTERY,
+        schedule=ScheduleConfig(night_absent_h=None, brownouts_s=((off_s, length_s),)),
+    )
+    r = run_system("daily_living_morning", 1, config=cut)
+    assert r.feedback_passes == 2 and r.feedback_residual_s == 0.0
+    assert np.allclose(r.supply_off_s, [(off_s, off_s + length_s)])
+    resets = _records(r, "RESET")
+    assert list(resets["value"]) == [0, 1]  # power-on, then the restart after the brown-out
+    assert resets["t_s"][1] == pytest.approx(off_s + length_s, abs=0.02)
+    # Nothing is decided while off, and the chip did not invent the lost steps afterwards.
+    t = r.ledger.records["t_s"]
+    assert not np.any((t > off_s) & (t < off_s + length_s - 0.02))
+    assert r.unpowered == 0
+    after = _records(r, "BOUT")
+    same_end = after[np.abs(after["t_s"] - bout["t_s"]) < 0.05]
+    assert len(same_end) <= 1 and (len(same_end) == 0 or same_end["value"][0] < bout["value"])
+    assert r.decided == r.delivered
+
+
+def test_model_caused_brown_outs_each_end_in_a_delivered_reset_record():
+    sched = ScheduleConfig(night_absent_h=None, absences_s=((1800.0, 3600.0),))
+    r = run_system("daily_living_morning", 1, config=SystemConfig(schedule=sched))
+    assert r.brownouts == 1 and r.forced_brownouts == 0
+    assert r.feedback_passes == 2 and r.feedback_residual_s == 0.0
+    resets = _records(r, "RESET")
+    assert list(resets["value"]) == [0, 1]
+    ((_, off_b),) = r.supply_off_s
+    assert resets["t_s"][1] == pytest.approx(off_b, abs=0.02)
+    assert r.unpowered == 0 and r.decided == r.delivered
