@@ -1,5 +1,6 @@
-"""System model (issue 7): latency per hop, buffer horizon and overflow accounting, brown-outs,
-determinism, and the notification requirements (OVERLOAD feedback, FALL alert, daily trend)."""
+"""System model (issue 7): latency per hop, buffer horizon and overflow accounting, brown-outs
+and their feedback into the golden model, determinism, the daily trend's content. The
+notification requirements themselves are verified in tests/verification/test_system.py."""
 
 from __future__ import annotations
 
@@ -12,10 +13,6 @@ from chip_sim.system.ledger import DELIVERED
 
 ALWAYS_PRESENT = ScheduleConfig(night_absent_h=None)
 BATTERY = EnergyConfig(source="battery")
-
-
-def _p95(values: list[float]) -> float:
-    return float(np.percentile(values, 95))
 
 
 def test_every_hop_is_non_negative_and_end_to_end_covers_each_hop():
@@ -111,32 +108,6 @@ def test_a_seed_reproduces_the_run_and_another_changes_it():
     np.testing.assert_array_equal(a.ledger.t_notify, b.ledger.t_notify)
     assert a.seed == 3 and "seed 3" in a.latency_table()
     assert a.latency_table() != c.latency_table()
-
-
-def test_overload_feedback_reaches_the_patient_within_1_s_p95_while_the_reader_is_present():
-    cfg = SystemConfig(schedule=ALWAYS_PRESENT)
-    e2e: list[float] = []
-    for seed in (1, 2, 3):
-        e2e += list(
-            run_system("overload_partial_weight_bearing", seed, config=cfg).hop_latencies_s(
-                "OVERLOAD_START"
-            )["end-to-end"]
-        )
-    assert len(e2e) >= 20
-    assert _p95(e2e) <= 1.0
-
-
-def test_fall_alert_reaches_the_carer_within_60_s_p95():
-    cfg = SystemConfig(schedule=ALWAYS_PRESENT)
-    e2e: list[float] = []
-    for name in ("fall_forward", "fall_backward", "fall_sideways"):
-        for seed in (1, 2, 3, 4):
-            r = run_system(name, seed, config=cfg)
-            lat = r.hop_latencies_s("FALL")
-            assert len(lat["cloud→notify"]) == len(lat["end-to-end"])
-            e2e += list(lat["end-to-end"])
-    assert len(e2e) >= 10
-    assert _p95(e2e) <= 60.0
 
 
 def test_digest_mode_gives_the_clinician_the_healing_trend_every_day():
