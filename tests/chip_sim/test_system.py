@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chip_sim.errors import ChipError
-from chip_sim.system import EnergyConfig, ScheduleConfig, SystemConfig, run_system
+from chip_sim.system import EnergyConfig, LinkConfig, ScheduleConfig, SystemConfig, run_system
 from chip_sim.system.ledger import DELIVERED
 
 ALWAYS_PRESENT = ScheduleConfig(night_absent_h=None)
@@ -171,3 +171,67 @@ def test_model_caused_brown_outs_each_end_in_a_delivered_reset_record():
     ((_, off_b),) = r.supply_off_s
     assert resets["t_s"][1] == pytest.approx(off_b, abs=0.02)
     assert r.unpowered == 0 and r.decided == r.delivered
+
+
+def test_a_fall_while_the_phone_is_offline_reaches_the_carer_once_it_is_back():
+    online = run_system("fall_forward", 1)
+    fall = int(np.flatnonzero(online.ledger.records["kind"] == "FALL")[0])
+    t_fall = online.ledger.t_decided[fall]
+    sched = ScheduleConfig(offline_s=((t_fall - 5.0, 300.0),), offline_per_day=0.0)
+    r = run_system("fall_forward", 1, config=SystemConfig(schedule=sched))
+    led = r.ledger
+    assert led.t_phone[fall] - led.t_decided[fall] < 1.0  # the link does not care
+    assert led.t_cloud[fall] >= t_fall - 5.0 + 300.0  # uploaded once the phone is back
+    assert led.t_notify[fall] > led.t_cloud[fall] and led.recipient[fall] == "carer"
+    assert r.decided == r.delivered and r.lost == 0
+
+
+def test_loss_bursts_cost_retransmissions_and_time_never_records():
+    clean = LinkConfig(good_loss=0.0, bad_loss=0.0)
+    bursty = LinkConfig(good_loss=0.2, bad_loss=0.95, good_mean_s=5.0, bad_mean_s=3.0)
+    lat = {}
+    for name, link in (("clean", clean), ("bursty", bursty)):
+        r = run_system(
+            "daily_living_morning",
+            1,
+            config=SystemConfig(energy=BATTERY, schedule=ALWAYS_PRESENT, link=link),
+        )
+        assert r.decided == r.delivered and r.lost == 0
+        lat[name] = (r.ledger.retransmissions, r.hop_latencies_s("BOUT")["chip→phone"])
+    retx, clean_s = lat["clean"]
+    assert retx == 0
+    # Without loss a record waits at most one connection interval, its air time and the app.
+    app_max_s = 0.02 * np.exp(0.5 * 5)  # 5 sigma of the app's lognormal
+    assert clean_s.max() <= clean.connection_interval_s + 0.001 + app_max_s
+    retx, bursty_s = lat["bursty"]
+    assert retx > 5 and bursty_s.max() > clean_s.max()
+
+
+def test_clock_drift_moves_the_decision_in_true_time_and_the_phone_timestamp():
+    exact = run_system(
+        "daily_living_morning", 1, config=SystemConfig(implant_drift_ppm=0.0, phone_drift_ppm=0.0)
+    )
+    assert np.all(exact.ledger.ts_error_s[exact.ledger.fate == DELIVERED] == 0.0)
+    cfg = SystemConfig(implant_drift_ppm=200.0, phone_drift_ppm=-100.0)
+    r = run_system("daily_living_morning", 1, config=cfg)
+    rec, led = r.ledger.records, r.ledger
+    np.testing.assert_allclose(rec["t_s"], rec["chip_s"] / (1 + 200e-6))
+    ok = led.fate == DELIVERED
+    since_sync = led.t_decided[ok] - led.sync_s[ok]
+    np.testing.assert_allclose(led.ts_error_s[ok], since_sync * 300e-6)
+    assert np.abs(led.ts_error_s[ok]).max() > 0.1  # an hour-long connection: 0.1 s and more
+
+
+def test_the_energy_ledger_adds_up():
+    r = run_system("daily_living_morning", 1, config=SystemConfig(energy=BATTERY))
+    p, motion = r.config.power, r.workload.motion_s
+    assert r.brownouts == 0
+    moving_s = float(np.sum(motion[:, 1] - motion[:, 0]))
+    assert r.charge_c["sampling"] == pytest.approx(p.sampling_ua * 1e-6 * moving_s, rel=1e-9)
+    assert r.charge_c["sleep"] == pytest.approx(p.sleep_ua * 1e-6 * r.duration_s, rel=1e-9)
+    assert r.charge_c["processing"] == pytest.approx(
+        p.processing_ua * 1e-6 * p.processing_s * r.decided, rel=1e-6
+    )
+    assert r.mean_current_ua == pytest.approx(sum(r.charge_c.values()) / r.duration_s * 1e6)
+    mah = r.config.energy.battery_mah
+    assert r.battery_life_days == pytest.approx(mah * 3.6 / (r.mean_current_ua * 1e-6) / 86400)
