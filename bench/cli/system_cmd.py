@@ -1,17 +1,27 @@
 """``smile-bench system --scenario NAME [--days D] [--seed N] [--energy harvest|battery]
 [--plot FILE.png]``: the system model (implant, link, phone, cloud, notifications) for one
-scenario; prints the latency and energy tables and plots the timeline."""
+scenario; prints the latency and energy tables and plots the timeline.
+
+``--station FILE.toml [--speed X]``: real time against the station's chip (a serial board or the
+board emulator, ``[dut] kind = "serial:URL"``): the chip is real, phone, cloud and notifications
+are simulated and paced by a SimPy real-time environment (:mod:`bench.system_hil`); prints the
+latency table (chip→phone measured). ``--speed`` is the time compression of an emulated board
+(default the station's ``[dut] speed``, else 1); ``--days`` plays only the stimulus's first D
+days; ``--energy`` and ``--plot`` belong to the simulated implant and are refused there."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from bench.cli.emulate_cmd import speed
 from bench.cli.options import seed, writable_file
+from bench.errors import UsageError
 from chip_sim.system import EnergyConfig, SystemConfig, SystemResult, run_system
 from scenarios import library
 
@@ -40,16 +50,30 @@ def add_parser(sub) -> None:
     p.add_argument("--days", type=days, help="simulate D days (default: the scenario's length)")
     p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
     p.add_argument(
-        "--energy", choices=("harvest", "battery"), default="harvest", help="energy source"
+        "--energy", choices=("harvest", "battery"), help="energy source (default harvest)"
     )
     p.add_argument("--plot", help="timeline plot to write (.png)")
+    p.add_argument(
+        "--station",
+        help="station file (.toml) whose DUT is a serial board or board emulator: run in real "
+        "time against that chip, phone and cloud simulated",
+    )
+    p.add_argument(
+        "--speed",
+        type=speed,
+        help="with --station: the board's time compression (default: the station's, else 1)",
+    )
     p.set_defaults(func=cmd_system)
 
 
 def cmd_system(args: argparse.Namespace) -> int:
+    if args.station is not None:
+        return cmd_system_hil(args)
+    if args.speed is not None:
+        raise UsageError("--speed applies only with --station (real time against a board)")
     plot = writable_file("--plot", args.plot, suffixes=(".png",)) if args.plot else None
     library.load(args.scenario)  # an unknown name fails before any work
-    cfg = SystemConfig(energy=EnergyConfig(source=args.energy))
+    cfg = SystemConfig(energy=EnergyConfig(source=args.energy or "harvest"))
     result = run_system(args.scenario, args.seed, days=args.days, config=cfg)
     print(result.latency_table())
     print()
@@ -58,6 +82,58 @@ def cmd_system(args: argparse.Namespace) -> int:
         _write_atomic(plot, timeline_png(result))
         print(f"Wrote {plot}")
     return 0
+
+
+def cmd_system_hil(args: argparse.Namespace) -> int:
+    """Real time against the station's chip; exit 1 when the board went away mid-run."""
+    from bench.hil import open_dut
+    from bench.station import load_station
+    from bench.system_hil import run_system_hil
+
+    for option, given in (("--plot", args.plot), ("--energy", args.energy)):
+        if given:
+            raise UsageError(
+                f"{option} does not apply with --station: the implant is the real chip"
+            )
+    station = load_station(args.station)
+    if not station.dut.startswith("serial:"):
+        raise UsageError(
+            f"--station {args.station}: DUT {station.dut!r} cannot run in real time; a serial "
+            'board or the board emulator (kind = "serial:URL") is needed'
+        )
+    scenario = library.load(args.scenario)  # an unknown name fails before the board is opened
+    if scenario.is_digest:
+        raise UsageError(
+            f"--scenario {args.scenario}: a digest course has no stimulus to play on a board; "
+            "expected a scenario with signals"
+        )
+    duration_s = None
+    if args.days is not None:
+        duration_s = args.days * 86400.0
+        if duration_s > scenario.duration_s:
+            raise UsageError(
+                f"--days {args.days:g}: longer than the scenario's {scenario.duration_s:g} s; "
+                "with --station the board plays the stimulus once"
+            )
+    station = replace(station, dut_speed=args.speed or station.dut_speed)
+    dut = open_dut(station)
+    try:
+        print(
+            f"station {station.name}: DUT {station.dut} at speed {station.dut_speed:g}, "
+            f"scenario {args.scenario}, seed {args.seed}"
+        )
+        result = run_system_hil(
+            dut,
+            args.scenario,
+            args.seed,
+            config=SystemConfig(),
+            speed=station.dut_speed,
+            duration_s=duration_s,
+        )
+    finally:
+        dut.close()
+    print(result.latency_table())
+    return 1 if result.aborted else 0
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

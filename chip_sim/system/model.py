@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from chip_sim.errors import ChipError
-from chip_sim.system.backend import Backend, offline_windows
+from chip_sim.system.backend import LOCAL, VIA_CLOUD, Backend, offline_windows
 from chip_sim.system.config import SystemConfig
 from chip_sim.system.energy import STATES, EnergyStore
 from chip_sim.system.implant import Implant
@@ -30,6 +30,45 @@ HOPS = (
     "day end→clinician",
 )
 PERCENTILES = (50, 95, 99)
+RECIPIENTS = {**LOCAL, **VIA_CLOUD}  # who is notified of a record kind; others go to the cloud
+
+
+def hop_latencies_s(led: Ledger, kind: str) -> dict[str, np.ndarray]:
+    """Per hop (``HOPS``), the latencies of the delivered records of ``kind``."""
+    m = (led.records["kind"] == kind) & (led.fate == DELIVERED)
+    dec, ph, cl, no = led.t_decided[m], led.t_phone[m], led.t_cloud[m], led.t_notify[m]
+    local = led.recipient[m] == "patient"
+    out = {
+        "chip→phone": ph - dec,
+        "phone→cloud": cl - ph,
+        "cloud→notify": (no - cl)[~local],
+        "phone→patient": (no - ph)[local],
+        "end-to-end": np.where(led.recipient[m] != "", no, cl) - dec,
+    }
+    if kind == "DAILY":  # the day's summary is due at the day's end, whenever decided
+        out["day end→clinician"] = no - led.records["t_s"][m]
+    return {h: v[~np.isnan(v)] for h, v in out.items()}
+
+
+def latency_rows(led: Ledger, decided: np.ndarray) -> list[str]:
+    """The latency table's head and rows: per kind of the ``decided`` records, per hop."""
+    head = f"{'event':<16}{'to':<10}{'n':>6}{'lost':>6}  {'hop':<18}"
+    head += "".join(f"{'p' + str(p):>11}" for p in PERCENTILES) + f"{'max':>11}"
+    lines = [head]
+    for kind in sorted(set(led.records["kind"][decided])):
+        lat = hop_latencies_s(led, kind)
+        n = len(lat["chip→phone"])
+        first = True
+        for hop in HOPS:
+            v = lat.get(hop, np.zeros(0))
+            if len(v) == 0:
+                continue
+            to = RECIPIENTS.get(kind, "cloud")
+            pre = f"{kind:<16}{to:<10}{n:>6}{led.lost_by_kind[kind]:>6}" if first else " " * 38
+            q = "".join(f"{np.percentile(v, p):>11.3f}" for p in PERCENTILES)
+            lines.append(f"{pre}  {hop:<18}{q}{v.max():>11.3f}")
+            first = False
+    return lines
 
 
 @dataclass(frozen=True)
@@ -86,46 +125,16 @@ class SystemResult:
         return self.config.energy.battery_mah * 3.6 / (self.mean_current_ua * 1e-6) / 86400.0
 
     def hop_latencies_s(self, kind: str) -> dict[str, np.ndarray]:
-        led = self.ledger
-        m = (led.records["kind"] == kind) & (led.fate == DELIVERED)
-        dec, ph, cl, no = led.t_decided[m], led.t_phone[m], led.t_cloud[m], led.t_notify[m]
-        local = led.recipient[m] == "patient"
-        out = {
-            "chip→phone": ph - dec,
-            "phone→cloud": cl - ph,
-            "cloud→notify": (no - cl)[~local],
-            "phone→patient": (no - ph)[local],
-            "end-to-end": np.where(led.recipient[m] != "", no, cl) - dec,
-        }
-        if kind == "DAILY":  # the day's summary is due at the day's end, whenever decided
-            out["day end→clinician"] = no - led.records["t_s"][m]
-        return {h: v[~np.isnan(v)] for h, v in out.items()}
+        return hop_latencies_s(self.ledger, kind)
 
     # --- tables --------------------------------------------------------------------------------
     def latency_table(self) -> str:
         led = self.ledger
-        head = f"{'event':<16}{'to':<10}{'n':>6}{'lost':>6}  {'hop':<18}"
-        head += "".join(f"{'p' + str(p):>11}" for p in PERCENTILES) + f"{'max':>11}"
         lines = [
             f"Latency per hop (s) — {self.scenario_name}, seed {self.seed}, "
             f"{self.duration_s / 86400:.3g} days",
-            head,
+            *latency_rows(led, led.decided),
         ]
-        for kind in sorted(set(led.records["kind"][led.decided])):
-            to = {"OVERLOAD_START": "patient", "FALL": "carer", "DAILY": "clinician"}.get(
-                kind, "cloud"
-            )
-            lat = self.hop_latencies_s(kind)
-            n = len(lat["chip→phone"])
-            first = True
-            for hop in HOPS:
-                v = lat.get(hop, np.zeros(0))
-                if len(v) == 0:
-                    continue
-                pre = f"{kind:<16}{to:<10}{n:>6}{led.lost_by_kind[kind]:>6}" if first else " " * 38
-                q = "".join(f"{np.percentile(v, p):>11.3f}" for p in PERCENTILES)
-                lines.append(f"{pre}  {hop:<18}{q}{v.max():>11.3f}")
-                first = False
         lines.append(
             f"records decided {self.decided} = delivered {self.delivered} + lost "
             f"(buffer overflow) {self.lost} + pending {self.pending}; not decided while browned "

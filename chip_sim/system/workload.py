@@ -39,7 +39,6 @@ MAX_DISTINCT_RENDERS = 7
 DIGEST_CADENCE_SPS = 100 / 60  # assumption: steps per second while walking (DOMAIN lab cadence)
 DIGEST_BOUT_S = 120.0  # assumption: motion is synthesised as 2-min bouts between 07:00 and 22:00
 DIGEST_OTHER_MOTION = 1.5  # assumption: total motion time = 1.5 x walking time
-_GATED = {int(EventCode.STEP), int(EventCode.WALK_START), int(EventCode.WALK_END)}
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,27 @@ class Workload:
     brownouts_s: tuple[tuple[float, float], ...] = ()  # the scenario's supply faults (start, end)
     digest: bool = False
     trend: np.ndarray | None = None  # per day: relative load the cloud sends the clinician
+
+
+#: Why the policy filtered a chip event (counted in ``Workload.filtered``).
+FILTERED = ("STEP (aggregated into BOUT)", "short bout (< min steps)", "WALK_START")
+
+
+def record_of(code: int, value: int, *, min_steps: int) -> tuple[str | None, str]:
+    """The record one chip event becomes: ``(kind, "")``, or ``(None, why)`` for an event the
+    policy filters. A walking bout of at least ``min_steps`` steps is one BOUT at its WALK_END;
+    STEP, WALK_START and shorter bouts are filtered; any other event is recorded under its
+    EventCode name. Shared by the simulated implant and the real-time mode against a board."""
+    if code == EventCode.WALK_END:
+        return ("BOUT", "") if value >= min_steps else (None, FILTERED[1])
+    if code == EventCode.STEP:
+        return None, FILTERED[0]
+    if code == EventCode.WALK_START:
+        return None, FILTERED[2]
+    try:
+        return EventCode(code).name, ""
+    except ValueError:
+        return None, f"unknown event code {code}"
 
 
 def _merge(intervals: list[tuple[float, float]]) -> np.ndarray:
@@ -104,7 +124,7 @@ def chip_workload(
     rows: list[tuple[float, str, float, float, bool]] = []
     motion: list[tuple[float, float]] = []
     brownouts: list[tuple[float, float]] = []
-    filtered = {"STEP (aggregated into BOUT)": 0, "short bout (< min steps)": 0, "WALK_START": 0}
+    filtered = dict.fromkeys(FILTERED, 0)
     # Only what the system needs is kept per distinct render (a day's signals are ~10^8 bytes).
     runs: dict[int, tuple[np.ndarray, float, np.ndarray, tuple[tuple[int, int], ...]]] = {}
     scale = 1.0 / (1.0 + drift_ppm * 1e-6)
@@ -136,20 +156,12 @@ def chip_workload(
                 break
             if code == int(EventCode.RESET) and k > 0 and e["stream_index"] == 0:
                 continue  # a repetition continues the day; it is not a power-on
-            if code in _GATED:
-                if code == int(EventCode.WALK_END):
-                    if e["value"] >= min_steps:
-                        rows.append((chip_s * scale, "BOUT", float(e["value"]), chip_s, False))
-                    else:
-                        filtered["short bout (< min steps)"] += 1
-                elif code == int(EventCode.STEP):
-                    filtered["STEP (aggregated into BOUT)"] += 1
-                else:
-                    filtered["WALK_START"] += 1
+            kind, why = record_of(code, int(e["value"]), min_steps=min_steps)
+            if kind is None:
+                filtered[why] += 1
                 continue
             # A RESET is the power-up itself: decided when the chip is back (deferrable).
-            reset = code == int(EventCode.RESET)
-            rows.append((chip_s * scale, EventCode(code).name, float(e["value"]), chip_s, reset))
+            rows.append((chip_s * scale, kind, float(e["value"]), chip_s, kind == "RESET"))
         for a, b in supply_faults:
             if offset_s + a / rate < total_s:
                 brownouts.append(((offset_s + a / rate) * scale, (offset_s + b / rate) * scale))

@@ -235,3 +235,16 @@ def test_the_energy_ledger_adds_up():
     assert r.mean_current_ua == pytest.approx(sum(r.charge_c.values()) / r.duration_s * 1e6)
     mah = r.config.energy.battery_mah
     assert r.battery_life_days == pytest.approx(mah * 3.6 / (r.mean_current_ua * 1e-6) / 86400)
+
+
+def test_the_record_rule_keeps_qualified_bouts_and_every_non_gait_event():
+    from chip_sim.icd import EventCode
+    from chip_sim.system.workload import FILTERED, record_of
+
+    assert record_of(EventCode.WALK_END, 7, min_steps=7) == ("BOUT", "")
+    assert record_of(EventCode.WALK_END, 6, min_steps=7) == (None, FILTERED[1])
+    assert record_of(EventCode.STEP, 3, min_steps=7) == (None, FILTERED[0])
+    assert record_of(EventCode.WALK_START, 4, min_steps=7) == (None, FILTERED[2])
+    for code in (EventCode.FALL, EventCode.OVERLOAD_START, EventCode.TEMP_HIGH, EventCode.RESET):
+        assert record_of(code, 0, min_steps=7) == (code.name, "")
+    assert record_of(0xEE, 0, min_steps=7) == (None, "unknown event code 238")
