@@ -117,6 +117,13 @@ def write_capture(
         _root_attrs(f, r.scenario, r.seed, r.rate_hz, {"mode": "full", **(extra_attrs or {})})
         _signals(f, [r], r.rate_hz)
         _truth(f, r.events, r.segments, r.overload_limit_n)
+        for name in ("knee_flex_deg", "shank_pitch_deg"):
+            angle = getattr(r, name)
+            if angle is not None:
+                ds = f["truth"].create_dataset(
+                    name, data=angle.astype(np.float64), compression="gzip", compression_opts=1
+                )
+                ds.attrs.update({"rate_hz": float(r.rate_hz), "unit": "deg"})
         if more is not None:
             more(f)
 

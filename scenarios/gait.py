@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 from scipy.interpolate import CubicSpline, PchipInterpolator
@@ -241,6 +242,12 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
         gain = stride_gain[min(k, len(strides) - 1)]
         m.impacts.append(Impact(ts, spec.impact_g * g * ctx.site.impact_gain * gain))
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=True)))
+    # Kinematic truth per stride of the instrumented leg (heel strike to its next one): the
+    # pelvis's forward travel over it, the stride length the biomarkers are judged against.
+    x = hip[:, 0]
+    for a, b in pairwise(ipsi):
+        length_m = float(np.interp(b, t, x) - np.interp(a, t, x))
+        m.events.append((a, "stride_length_m", round(length_m, 4)))
     for ts in contra:
         # The other leg's strike reaches the sensor through the pelvis: a trunk sensor feels both
         # legs alike, the operated leg's thigh and shank much less (assumption).

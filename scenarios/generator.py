@@ -71,6 +71,11 @@ class Rendering:
     segments: np.ndarray  # SEGMENT_DTYPE
     overload_limit_n: float | None = None
     attrs: dict[str, float | str] = field(default_factory=dict)
+    #: Kinematic truth of the instrumented leg (degrees, float32): knee flexion (0 = straight,
+    #: positive flexed) and the shank's (tibia's) sagittal pitch from the vertical, positive when
+    #: its proximal end tilts forward. None for renderings made elsewhere (tests, replays).
+    knee_flex_deg: np.ndarray | None = None
+    shank_pitch_deg: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -110,6 +115,10 @@ class Rendering:
             strain_ue=dec(self.strain_ue),
             load_n=self.load_n[::q].copy(),
             temp_c=self.temp_c[::q].copy(),
+            knee_flex_deg=None if self.knee_flex_deg is None else self.knee_flex_deg[::q].copy(),
+            shank_pitch_deg=(
+                None if self.shank_pitch_deg is None else self.shank_pitch_deg[::q].copy()
+            ),
         )
 
 
@@ -191,6 +200,8 @@ def render(
     acc = np.empty((n, 3), dtype=SIGNAL_DTYPE)
     gyr = np.empty((n, 3), dtype=SIGNAL_DTYPE)
     load_bw = np.empty(n, dtype=SIGNAL_DTYPE)
+    knee_deg = np.empty(n, dtype=SIGNAL_DTYPE)
+    shank_deg = np.empty(n, dtype=SIGNAL_DTYPE)
     events: list[tuple[float, str, float]] = []
     labels: list[tuple[float, float, str]] = []
     mount = mount_matrix(*patient.sensor_orientation_deg)
@@ -225,6 +236,8 @@ def render(
             acc[i0 : i0 + size] = force @ mount
             gyr[i0 : i0 + size] = np.rad2deg(omega) @ mount
         load_bw[i0 : i0 + size] = m.load_bw
+        np.rad2deg(m.shank - m.thigh, out=knee_deg[i0 : i0 + size], casting="unsafe")
+        np.rad2deg(m.shank, out=shank_deg[i0 : i0 + size], casting="unsafe")
         events += [(t0 + t, kind, value) for t, kind, value in m.events]
         end = size / rate_hz
         labels += [
@@ -281,6 +294,8 @@ def render(
         segments=np.array(_merge(labels), dtype=SEGMENT_DTYPE),
         overload_limit_n=limit_n,
         attrs={"implant_share": share},
+        knee_flex_deg=knee_deg,
+        shank_pitch_deg=shank_deg,
     )
 
 
