@@ -1,9 +1,12 @@
-"""Digest mode for weeks-long courses (fracture healing, infection): statistics per loading event
-and per day, a coarse temperature series, and sampled raw windows rendered at full detail.
+"""Digest mode for weeks-long courses (fracture healing, recovery after knee arthroplasty,
+infection): statistics per loading event and per day, a coarse temperature series, and sampled raw
+windows rendered at full detail.
 
 Sixteen weeks at 1 kHz would be ~10¹⁰ samples; the digest carries what a healing or infection
 analysis needs — load per loading event (Ernst 2021: judge healing per event, not on daily totals,
-because activity confounds totals), daily temperature — in seconds of compute.
+because activity confounds totals), daily temperature, and for a recovery course the day's walking
+speed, step-time symmetry and knee flexion capacity with a raw window every day that shows them
+(scenarios.recovery) — in seconds of compute.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.signal import lfilter
 
+from scenarios import recovery as rec
 from scenarios.generator import DEFAULT_TRUTH_RATE_HZ, EVENT_DTYPE, Rendering, check_seed, render
-from scenarios.model import Healing, Scenario, Segment
+from scenarios.model import Scenario, Segment
 from scenarios.physiology import (
     LIMB_PEAK_BW,
+    LOAD_REFERENCE_SPEED_MPS,
+    LOAD_SPEED_SLOPE_PER_MPS,
     TEMP_SENSOR_TAU_S,
     bone_share,
     plate_share,
@@ -30,6 +36,8 @@ TEMP_STEP_S = 300.0
 WINDOW_S = 60.0
 WINDOW_HOUR = 10.0  # windows start at 10:00 on their day
 WINDOW_EVERY_DAYS = 7
+#: Recovery courses get a window every day: the biomarkers are judged per week, on several days.
+RECOVERY_WINDOW_EVERY_DAYS = 1
 STAGES = ("inflammatory", "soft_callus", "hard_callus", "remodelling")
 
 DAILY_DTYPE = np.dtype(
@@ -52,6 +60,18 @@ DAILY_DTYPE = np.dtype(
         ("infected", "?"),
     ]
 )
+#: A recovery course's daily table: the columns above plus the day's truth of comfortable walking
+#: speed, step-time symmetry index (DOMAIN's R − L definition, so its sign follows the
+#: instrumented side) and knee flexion capacity. Other courses keep DAILY_DTYPE unchanged (their
+#: tables and captures stay as they were, and hold no NaN columns).
+RECOVERY_DAILY_DTYPE = np.dtype(
+    [
+        *DAILY_DTYPE.descr,
+        ("walk_speed_mps", "f8"),
+        ("symmetry_index_pct", "f8"),
+        ("knee_flex_max_deg", "f8"),
+    ]
+)
 LOADING_DTYPE = np.dtype([("t_s", "f8"), ("peak_load_n", "f4")])
 WINDOW_DTYPE = np.dtype(
     [("t_start_s", "f8"), ("first_sample", "i8"), ("n_samples", "i8"), ("weeks_post_op", "f8")]
@@ -63,7 +83,7 @@ class Digest:
     scenario: Scenario
     seed: int
     rate_hz: float
-    daily: np.ndarray  # DAILY_DTYPE
+    daily: np.ndarray  # DAILY_DTYPE, RECOVERY_DAILY_DTYPE for a recovery course
     loading_events: np.ndarray  # LOADING_DTYPE, course time
     temp_t_s: np.ndarray
     temp_c: np.ndarray
@@ -76,12 +96,16 @@ class Digest:
 
 
 def _steps_per_day(
-    healing: Healing | None, days: np.ndarray, rng: np.random.Generator
+    scenario: Scenario, days: np.ndarray, weeks_post_op: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
+    healing, recovery = scenario.healing, scenario.recovery
     target = healing.steps_per_day if healing else 4000.0
     trend = healing.activity_trend if healing else "steady"
     weeks = days / 7.0
-    if trend == "rising":  # typical after surgery: from a third of the target to all of it
+    if recovery is not None:
+        target = recovery.steps_per_day
+        level = rec.activity_level(weeks_post_op, recovery.course)
+    elif trend == "rising":  # typical after surgery: from a third of the target to all of it
         level = 0.3 + 0.7 * np.clip(weeks / 8.0, 0, 1)
     elif trend == "declining":  # the confounder: less activity, same healing
         level = 1.0 - 0.6 * np.clip(weeks / 12.0, 0, 1)
@@ -108,8 +132,12 @@ def render_digest(
     weeks = w0 + (days + 0.5) / 7.0
     healing = scenario.healing
     course = healing.course if healing else None
+    recovery = scenario.recovery
+    states = (
+        [rec.RecoveryState.at(w, recovery.course) for w in weeks] if recovery is not None else []
+    )
 
-    steps = _steps_per_day(healing, days, rng)
+    steps = _steps_per_day(scenario, days, weeks, rng)
     loading = steps // 2  # stances of the instrumented leg
     if course is not None:
         nominal_n = (
@@ -124,6 +152,9 @@ def render_digest(
         share_bone = bone_share(weeks, course)
     else:
         nominal_n = np.full(n_days, site.peak_load_bw("walk") * p.weight_n)
+        if states:  # the joint load follows the day's walking speed, as in the gait model
+            speed = np.array([s.walk_speed_mps for s in states])
+            nominal_n *= 1 + LOAD_SPEED_SLOPE_PER_MPS * (speed - LOAD_REFERENCE_SPEED_MPS)
         relative = np.full(n_days, np.nan)
         share_bone = np.full(n_days, np.nan)
 
@@ -153,7 +184,7 @@ def render_digest(
     inf = scenario.temperature.infection
     infected = (w0 * 7 + days + 1 > inf.onset_day) if inf else np.zeros(n_days, bool)
 
-    daily = np.empty(n_days, dtype=DAILY_DTYPE)
+    daily = np.empty(n_days, dtype=RECOVERY_DAILY_DTYPE if states else DAILY_DTYPE)
     daily["day"] = days
     daily["weeks_post_op"] = weeks
     daily["steps"] = steps
@@ -177,6 +208,11 @@ def render_digest(
     daily["temp_max_c"] = per_day.max(axis=1)
     daily["delta_t_true_c"] = true_delta
     daily["infected"] = infected
+    if states:
+        sign = 1.0 if p.instrumented_side == "right" else -1.0
+        daily["walk_speed_mps"] = [s.walk_speed_mps for s in states]
+        daily["symmetry_index_pct"] = [sign * s.symmetry_index_pct for s in states]
+        daily["knee_flex_max_deg"] = [s.knee_flex_max_deg for s in states]
 
     events: list[tuple[float, str, float]] = []
     if course is not None:
@@ -190,8 +226,10 @@ def render_digest(
         events.append(((inf.onset_day - w0 * 7) * 86400.0, "infection_onset", inf.rise_c))
 
     windows = []
-    for d in range(0, n_days, WINDOW_EVERY_DAYS):
-        windows.append(_window(scenario, d, int(rng.integers(2**31)), rate_hz))
+    every = RECOVERY_WINDOW_EVERY_DAYS if states else WINDOW_EVERY_DAYS
+    for d in range(0, n_days, every):
+        timeline = rec.window_timeline(states[d]) if states else None
+        windows.append(_window(scenario, d, int(rng.integers(2**31)), rate_hz, timeline))
     return Digest(
         scenario,
         seed,
@@ -213,22 +251,30 @@ def _stage(weeks: float, bone: float) -> str:
     return STAGES[2] if bone < 0.75 else STAGES[3]
 
 
-def _window(scenario: Scenario, day: int, seed: int, rate_hz: float) -> tuple[float, Rendering]:
-    """A walking window on ``day`` at the patient's state of that day, rendered in full detail."""
+def _window(
+    scenario: Scenario,
+    day: int,
+    seed: int,
+    rate_hz: float,
+    timeline: tuple[Segment, ...] | None = None,
+) -> tuple[float, Rendering]:
+    """A window on ``day`` at the patient's state of that day, rendered in full detail: the
+    given ``timeline`` (a recovery course's day), else walking at the healing state's speed."""
     weeks = scenario.patient.weeks_post_op + (day + WINDOW_HOUR / 24) / 7.0
-    wb = float(weight_bearing_fraction(weeks)) if scenario.healing else 1.0
-    speed = round(0.4 + 0.8 * wb, 3)  # walking speed recovers with weight bearing (assumption)
-    walk = {
-        "speed_mps": speed,
-        "symmetry_index_pct": 0.0,
-        "weight_bearing_pct": 100.0 * wb,
-        "crutches": weeks < 4,
-    }
-    timeline = (
-        Segment("stand", 5.0),
-        Segment("walk", WINDOW_S - 10.0, walk),
-        Segment("stand", 5.0),
-    )
+    if timeline is None:
+        wb = float(weight_bearing_fraction(weeks)) if scenario.healing else 1.0
+        speed = round(0.4 + 0.8 * wb, 3)  # walking speed recovers with weight bearing (assumption)
+        walk = {
+            "speed_mps": speed,
+            "symmetry_index_pct": 0.0,
+            "weight_bearing_pct": 100.0 * wb,
+            "crutches": weeks < 4,
+        }
+        timeline = (
+            Segment("stand", 5.0),
+            Segment("walk", WINDOW_S - 10.0, walk),
+            Segment("stand", 5.0),
+        )
     sc = replace(
         scenario,
         timeline=timeline,

@@ -23,6 +23,9 @@ IMPLANT_SITES = (
 IMPAIRMENTS = ("none", "antalgic", "crutches", "early_post_op")
 HEALING_COURSES = ("fast", "normal", "slow", "delayed_union", "plateau_then_heal", "non_union")
 ACTIVITY_TRENDS = ("steady", "rising", "declining")
+#: Recovery after knee arthroplasty (scenarios.recovery): the normal course and three deviations,
+#: each deviating in the one respect its name says.
+RECOVERY_COURSES = ("normal", "stalled_rom", "persisting_limp", "declining_activity")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ class Healing:
 
 
 @dataclass(frozen=True)
+class Recovery:
+    """Weeks of recovery after knee arthroplasty, rendered as a digest (scenarios.recovery)."""
+
+    course: str = "normal"
+    weeks: float = 12.0
+    #: Daily steps the patient reaches once recovered; the course sets the share of it per day.
+    steps_per_day: float = 6000.0
+
+
+@dataclass(frozen=True)
 class Infection:
     onset_day: float
     rise_c: float
@@ -99,6 +112,7 @@ class Scenario:
     exercises: tuple[str, ...] = ()
     start_time_of_day_h: float = 9.0
     healing: Healing | None = None
+    recovery: Recovery | None = None
     temperature: TemperatureCourse = field(default_factory=TemperatureCourse)
     faults: tuple[Fault, ...] = ()
     source: str = "<memory>"
@@ -112,10 +126,20 @@ class Scenario:
 
     @property
     def is_digest(self) -> bool:
-        """Weeks-long scenarios render as a digest (daily statistics + sampled raw windows)."""
-        return self.healing is not None or self.temperature.weeks is not None
+        """Weeks-long scenarios (healing, recovery, temperature courses) render as a digest (daily
+        statistics + sampled raw windows)."""
+        return (
+            self.healing is not None
+            or self.recovery is not None
+            or self.temperature.weeks is not None
+        )
 
     @property
     def digest_weeks(self) -> float:
-        weeks = [w for w in (self.healing and self.healing.weeks, self.temperature.weeks) if w]
+        courses = (
+            self.healing and self.healing.weeks,
+            self.recovery and self.recovery.weeks,
+            self.temperature.weeks,
+        )
+        weeks = [w for w in courses if w]
         return float(max(weeks)) if weeks else 0.0

@@ -74,9 +74,22 @@ def render_weight_shift(seg: Segment, ctx: Context) -> Motion:
     return m
 
 
+def seated_pose(
+    ctx: Context, chair_height_m: float, knee_flex_deg: float | None = None
+) -> tuple[float, float, float]:
+    """(thigh pitch, shank pitch, hip height) seated. With ``knee_flex_deg`` the instrumented
+    knee takes that flexion: the thigh rests on the seat as before and the foot is drawn back
+    under it (more flexion) or pushed forward, as a stiff knee makes a patient sit and rise. The
+    truth ``knee_flex_deg`` of the rendering is then exactly this value while seated."""
+    thigh, shank, hip_z = sitting_pose(ctx.body, chair_height_m)
+    if knee_flex_deg is not None:
+        shank = thigh + float(np.deg2rad(knee_flex_deg))
+    return thigh, shank, hip_z
+
+
 def render_sit(seg: Segment, ctx: Context) -> Motion:
     n = ctx.n_samples(seg.duration_s)
-    thigh, shank, hip_z = sitting_pose(ctx.body, seg.p("chair_height_m"))
+    thigh, shank, hip_z = seated_pose(ctx, seg.p("chair_height_m"), seg.params.get("knee_flex_deg"))
     m = Motion.still(
         n,
         thigh=thigh,
@@ -86,7 +99,9 @@ def render_sit(seg: Segment, ctx: Context) -> Motion:
         load_bw=ctx.peak_bw("stand") * SIT_LOAD_OF_STAND,
     )
     m.trunk += _sway(ctx, n, np.deg2rad(1.5))
-    m.shank += _sway(ctx, n, np.deg2rad(2.0))  # fidgeting legs
+    fidget = _sway(ctx, n, np.deg2rad(2.0))  # fidgeting legs
+    # A knee held at a set flexion (its day's limit, in a recovery course) only fidgets straighter.
+    m.shank += fidget if seg.params.get("knee_flex_deg") is None else -np.abs(fidget)
     m.labels.append((0.0, seg.duration_s, "sit"))
     return m
 
@@ -110,14 +125,21 @@ def render_lie(seg: Segment, ctx: Context, posture: str | None = None) -> Motion
 
 
 def _transition(
-    ctx: Context, n: int, *, to_stand: bool, chair_m: float, move_s: float, activity: str
+    ctx: Context,
+    n: int,
+    *,
+    to_stand: bool,
+    chair_m: float,
+    move_s: float,
+    activity: str,
+    knee_flex_deg: float | None = None,
 ) -> Motion:
     """Sit-to-stand (or its reverse) with a minimum-jerk path and a forward trunk lean."""
     t = ctx.t(n)
     t0 = (n / ctx.rate_hz - move_s) / 2
     x = min_jerk((t - t0) / move_s)
     s = x if to_stand else 1 - x  # 0 = sitting, 1 = standing
-    thigh_s, shank_s, hip_s = sitting_pose(ctx.body, chair_m)
+    thigh_s, shank_s, hip_s = seated_pose(ctx, chair_m, knee_flex_deg)
     thigh = thigh_s * (1 - s)
     shank = shank_s * (1 - s)
     hip = np.zeros((n, 3))
@@ -159,6 +181,7 @@ def _render_transition(seg: Segment, ctx: Context, *, to_stand: bool) -> Motion:
         chair_m=chair,
         move_s=move_s,
         activity=seg.activity,
+        knee_flex_deg=seg.params.get("knee_flex_deg"),
     )
 
 

@@ -19,10 +19,12 @@ from scenarios.model import (
     HEALING_COURSES,
     IMPAIRMENTS,
     IMPLANT_SITES,
+    RECOVERY_COURSES,
     Fault,
     Healing,
     Infection,
     Patient,
+    Recovery,
     Scenario,
     Segment,
     TemperatureCourse,
@@ -152,6 +154,15 @@ HEALING = {
     "steps_per_day": Num(200, 20000, "steps/day", 4000.0),
 }
 
+RECOVERY = {
+    "course": Choice(RECOVERY_COURSES),
+    "weeks": Num(1, 52, "weeks", 12.0),
+    "steps_per_day": Num(200, 20000, "steps/day", 6000.0),
+}
+#: The recovery courses are published for knee arthroplasty (DOMAIN: Ebert 2014 flexion milestones,
+#: symmetry back to baseline by week 11).
+RECOVERY_SITES = ("knee_tibial_tray",)
+
 INFECTION = {
     "onset_day": Num(0, 365, "days"),
     "rise_c": Num(0.5, 5, "°C"),
@@ -181,12 +192,15 @@ PLATE_SITES = ("tibial_plate", "femoral_plate")
 _CHAIR = Num(0.3, 0.8, "m", 0.45)
 _WB = Num(5, 100, "% of full weight bearing", 100.0)
 _POSTURE = Choice(("supine", "prone", "left", "right"), "supine")
+#: Seated knee flexion of the instrumented leg (optional): the foot drawn back under the seat, or
+#: pushed forward by a stiff knee. Unset, the chair height alone sets the pose (≈94° at 0.45 m).
+_KNEE_FLEX = Num(40, 150, "deg", None)
 
 #: Per activity: its parameters, and how its duration is given. ``duration`` is one of
 #: "required", "steps" (exactly one of duration_s / steps), or a default in seconds.
 ACTIVITIES: dict[str, tuple[dict[str, Any], Any]] = {
     "stand": ({}, "required"),
-    "sit": ({"chair_height_m": _CHAIR}, "required"),
+    "sit": ({"chair_height_m": _CHAIR, "knee_flex_deg": _KNEE_FLEX}, "required"),
     "lie": ({"posture": _POSTURE}, "required"),
     "weight_shift": ({"foot_load_pct_bw": Num(0, 100, "% body weight", 60.0)}, "required"),
     "walk": (
@@ -204,8 +218,8 @@ ACTIVITIES: dict[str, tuple[dict[str, Any], Any]] = {
         "steps",
     ),
     "jog": ({"speed_mps": Num(1.8, 5.0, "m/s")}, "steps"),
-    "sit_to_stand": ({"chair_height_m": _CHAIR}, 2.5),
-    "stand_to_sit": ({"chair_height_m": _CHAIR}, 2.5),
+    "sit_to_stand": ({"chair_height_m": _CHAIR, "knee_flex_deg": _KNEE_FLEX}, 2.5),
+    "stand_to_sit": ({"chair_height_m": _CHAIR, "knee_flex_deg": _KNEE_FLEX}, 2.5),
     "stumble": ({"speed_mps": Num(0.5, 2.0, "m/s", 1.2)}, 5.0),
     "fall": (
         {
@@ -276,7 +290,7 @@ TOP = {
     "exercises": TextList(()),
     "start_time_of_day_h": Num(0, 24, "h", 9.0),
 }
-TOP_SECTIONS = {"patient", "timeline", "healing", "temperature", "faults"}
+TOP_SECTIONS = {"patient", "timeline", "healing", "recovery", "temperature", "faults"}
 
 
 def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = None) -> Scenario:
@@ -301,6 +315,11 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
         h = v.section(data["healing"], ("healing",), HEALING)
         healing = Healing(**h) if h else None
 
+    recovery = None
+    if data.get("recovery") is not None:
+        r = v.section(data["recovery"], ("recovery",), RECOVERY)
+        recovery = Recovery(**r) if r else None
+
     temperature = TemperatureCourse()
     if data.get("temperature") is not None:
         t = v.section(data["temperature"], ("temperature",), TEMPERATURE, extra={"infection"})
@@ -317,10 +336,10 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
         timeline = _timeline(v, data["timeline"], ("timeline",))
         if not timeline and isinstance(data["timeline"], list) and not data["timeline"]:
             v.problem(("timeline",), "is empty; expected at least one activity")
-    elif healing is None and temperature.weeks is None:
+    elif healing is None and "recovery" not in data and temperature.weeks is None:
         v.problem(
             ("timeline",),
-            "missing; expected a list of activities (or a healing/temperature course)",
+            "missing; expected a list of activities (or a healing/recovery/temperature course)",
         )
 
     faults: list[Fault] = []
@@ -345,7 +364,7 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
         v.problem(
             ("timeline",),
             f"lasts {total_s:g} s; expected at most {MAX_DURATION_S:g} s "
-            "(use a healing or temperature course for weeks)",
+            "(use a healing, recovery or temperature course for weeks)",
         )
     for i, f in enumerate(faults):
         if timeline and f.t_start_s + f.duration_s > total_s:
@@ -372,6 +391,15 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
             f"a healing course needs one of {', '.join(PLATE_SITES)}",
         )
 
+    if "recovery" in data and data.get("recovery") is None:
+        v.problem(("recovery",), "is empty; expected a mapping with keys " + ", ".join(RECOVERY))
+    if recovery and patient and patient["implant_site"] not in RECOVERY_SITES:
+        v.problem(
+            ("patient", "implant_site"),
+            f"{patient['implant_site']!r} has no recovery course; "
+            f"a recovery course needs one of {', '.join(RECOVERY_SITES)}",
+        )
+
     if v.problems:
         raise ScenarioValidationError(v.problems)
     assert top is not None and patient is not None
@@ -383,6 +411,7 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
         patient=Patient(**patient),
         timeline=tuple(timeline),
         healing=healing,
+        recovery=recovery,
         temperature=temperature,
         faults=tuple(faults),
         source=file,
