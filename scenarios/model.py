@@ -25,7 +25,13 @@ HEALING_COURSES = ("fast", "normal", "slow", "delayed_union", "plateau_then_heal
 ACTIVITY_TRENDS = ("steady", "rising", "declining")
 #: Recovery after knee arthroplasty (scenarios.recovery): the normal course and three deviations,
 #: each deviating in the one respect its name says.
-RECOVERY_COURSES = ("normal", "stalled_rom", "persisting_limp", "declining_activity")
+RECOVERY_COURSES = (
+    "normal",
+    "stalled_rom",
+    "persisting_limp",
+    "declining_activity",
+    "slow_walking",
+)
 
 
 @dataclass(frozen=True)

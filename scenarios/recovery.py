@@ -11,7 +11,8 @@ surgery. The normal course follows the published cohort figures (../shared/DOMAI
 
 Each deviating course deviates in the ONE respect its name says and is normal otherwise, so that
 an alert's reason can be judged: ``stalled_rom`` (flexion stalls near 80°), ``persisting_limp``
-(symmetry index stays above the 10 % flag), ``declining_activity`` (daily steps fall from week 4).
+(symmetry index stays above the 10 % flag), ``declining_activity`` (daily steps fall from week 4),
+``slow_walking`` (walking speed plateaus near 0.75 m/s from week 6).
 
 Curves are piecewise linear through anchor points (weeks, value), so each published figure is one
 visible anchor. Values the publications do not give are marked "assumption".
@@ -65,6 +66,9 @@ SI_PERSISTING: Anchors = ((0, 14), (2, 18), (5, 15), (12, 14), (52, 13))
 #: 10, a little below the 1.3 m/s comfortable speed of healthy adults (DOMAIN) for this age group;
 #: inside the Mobilise-D hip-fracture range 0.14–1.63 m/s throughout.
 SPEED_NORMAL: Anchors = ((0, 0.55), (2, 0.7), (6, 1.0), (10, 1.2), (52, 1.25))
+#: Speed not recovering: the early course, then a plateau near 0.75 m/s (assumption), slower than
+#: the 0.8 m/s below which community ambulation is limited.
+SPEED_SLOW: Anchors = ((0, 0.55), (2, 0.7), (6, 0.75), (52, 0.78))
 
 # --- daily steps, as a share of the course's steps_per_day -------------------------------------
 
@@ -89,6 +93,7 @@ _CURVES: dict[str, dict[str, Anchors]] = {
 _CURVES["stalled_rom"] = {**_CURVES["normal"], "flex": FLEX_STALLED}
 _CURVES["persisting_limp"] = {**_CURVES["normal"], "si": SI_PERSISTING}
 _CURVES["declining_activity"] = {**_CURVES["normal"], "activity": ACTIVITY_DECLINING}
+_CURVES["slow_walking"] = {**_CURVES["normal"], "speed": SPEED_SLOW}
 assert set(_CURVES) == set(RECOVERY_COURSES)
 
 

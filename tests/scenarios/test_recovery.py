@@ -29,6 +29,7 @@ COURSES = {
     "stalled_rom": "tka_stalled_rom",
     "persisting_limp": "tka_persisting_limp",
     "declining_activity": "tka_declining_activity",
+    "slow_walking": "tka_slow_walking",
 }
 RATE_HZ = 100
 
@@ -127,6 +128,17 @@ def test_declining_activity_falls_from_week_4_and_is_normal_otherwise(digests):
     assert steps[-2:].mean() < 0.5 * normal_steps[-2:].mean()
     assert steps[:4] == pytest.approx(normal_steps[:4], rel=0.01)  # same rise to week 4
     same_as_normal(d, normal, ("walk_speed_mps", "knee_flex_max_deg", "symmetry_index_pct"))
+
+
+def test_slow_walking_plateaus_and_is_normal_otherwise(digests):
+    d, normal = digests["slow_walking"], digests["normal"]
+    weeks = d.daily["weeks_post_op"]
+    speed = d.daily["walk_speed_mps"]
+    assert np.all(speed[weeks >= 6] < 0.8) and np.all(
+        normal.daily["walk_speed_mps"][weeks >= 6] >= 1.0
+    )
+    assert speed[weeks < 2] == pytest.approx(normal.daily["walk_speed_mps"][weeks < 2])
+    same_as_normal(d, normal, ("knee_flex_max_deg", "symmetry_index_pct", "steps"))
 
 
 def test_only_recovery_digests_carry_the_recovery_columns(digests):
