@@ -80,15 +80,36 @@ def run_scenario(
     length = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     truth_rate = TRUTH_RATE_HZ if length <= FULL_TRUTH_MAX_S else CHIP_RATE_HZ
     r = render(scenario, seed, rate_hz=truth_rate, duration_s=duration_s)
+    return run_rendering(
+        r,
+        seed,
+        registers=registers,
+        implementation=implementation,
+        frontend=frontend,
+        supply_off=supply_off,
+    )
+
+
+def run_rendering(
+    r: Rendering,
+    seed: int,
+    *,
+    registers: dict[str, int] | None = None,
+    implementation: str = "vectorised",
+    frontend: FrontEnd | None = None,
+    supply_off: tuple[tuple[int, int], ...] = (),
+) -> PipelineRun:
+    """A rendering (a scenario's, or a digest's raw window) through the front end and the golden
+    core; the front end's noise stream derives from ``seed``."""
     rng = np.random.default_rng([seed, 1])
     codes = (frontend or FrontEnd()).digitise(r, rng=rng, rate_hz=CHIP_RATE_HZ)
-    site = SITES[scenario.patient.implant_site]
+    patient = r.scenario.patient
     regs = registers_for(
-        scenario.patient.implant_site,
+        patient.implant_site,
         overload_limit_n=r.overload_limit_n,
-        strain_ue_per_n=site.strain_ue_per_n,
+        strain_ue_per_n=SITES[patient.implant_site].strain_ue_per_n,
         extra=registers,
     )
     brownouts = merge_windows([*codes.brownouts, *supply_off], codes.n)
     out = Chip(regs, implementation=implementation).run(codes.codes, brownouts=brownouts)
-    return PipelineRun(scenario, seed, r, codes, regs, out)
+    return PipelineRun(r.scenario, seed, r, codes, regs, out)

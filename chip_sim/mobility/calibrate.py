@@ -3,6 +3,10 @@ segment's range of motion and stride time, knee range of motion from the segment
 calibration set kept apart from the verification set (other seeds, other patients, speeds on a
 grid rather than the library's).
 
+The thigh's pitch when seated (for the knee flexion from a seated shank) is calibrated on heel
+slides on a 45 cm chair at 70–110° of flexion, both heights, as a line in the patient's height
+(a taller patient's thigh slopes less on the same chair).
+
 Run ``python -m chip_sim.mobility.calibrate`` to rewrite ``calibration.yaml``; the nightly suite
 checks that the stored coefficients are what this procedure gives.
 
@@ -101,6 +105,35 @@ def fit(segment: str) -> tuple[tuple[float, ...], tuple[float, float], dict]:
     return tuple(round(float(c), 6) for c in stride), tuple(round(float(c), 6) for c in knee), stats
 
 
+SEATED_FLEX_DEG = (70.0, 80.0, 90.0, 100.0, 110.0)
+
+
+def seated_samples() -> np.ndarray:
+    """Per calibration chair sit: (shank inclination seated, estimated; true knee flexion;
+    patient height m)."""
+    from chip_sim.mobility.course import seated_inclination_deg
+
+    rows = []
+    for k, (flex, h) in enumerate(product(SEATED_FLEX_DEG, HEIGHTS_M)):
+        chair = {"chair_height_m": 0.45, "knee_flex_deg": flex}
+        sc = Scenario(
+            name=f"calibration_seated_{k}",
+            description="biomarker calibration: heel slide on a chair",
+            patient=Patient(body_mass_kg=75.0, height_m=h, implant_site="knee_tibial_tray"),
+            timeline=(
+                Segment("stand", 3.0),
+                Segment("stand_to_sit", 2.5, chair),
+                Segment("sit", 5.0, chair),
+                Segment("sit_to_stand", 2.5, chair),
+                Segment("stand", 3.0),
+            ),
+        )
+        run = run_scenario(sc, SEED0 + 5000 + k)
+        incl = seated_inclination_deg(run.codes.codes, run.rate_hz, 0.0, (0, 0, 0))
+        rows.append((incl, flex, h))
+    return np.array(rows, dtype=float)
+
+
 def calibrate() -> dict:
     out: dict = {
         "calibration_set": "chip_sim/mobility/calibrate.py: level and crutch walking on a speed "
@@ -114,6 +147,15 @@ def calibrate() -> dict:
         out["stride"][segment] = list(stride)
         out["knee"][segment] = list(knee)
         out["fit"][segment] = stats
+    seated = seated_samples()
+    thigh = seated[:, 0] - seated[:, 1]  # knee flexion = shank pitch - thigh pitch
+    a = np.column_stack((np.ones(len(seated)), seated[:, 2]))
+    coef, *_ = np.linalg.lstsq(a, thigh, rcond=None)
+    out["seated_thigh_pitch_deg"] = [round(float(c), 4) for c in coef]
+    out["fit"]["seated"] = {
+        "sits": len(seated),
+        "flexion_max_abs_residual_deg": float(np.max(np.abs(a @ coef - thigh))),
+    }
     return out
 
 

@@ -68,6 +68,7 @@ class Calibration:
 
     stride: dict[str, tuple[float, float, float, float]]
     knee: dict[str, tuple[float, float]]
+    seated_thigh_pitch_deg: tuple[float, float] = (-90.0, 0.0)  # deg: a + b · height (m)
     source: str = ""
 
 
@@ -78,6 +79,7 @@ def calibration() -> Calibration:
     return Calibration(
         stride={k: tuple(v) for k, v in data["stride"].items()},
         knee={k: tuple(v) for k, v in data["knee"].items()},
+        seated_thigh_pitch_deg=tuple(data["seated_thigh_pitch_deg"]),
         source=str(data.get("calibration_set", "")),
     )
 
