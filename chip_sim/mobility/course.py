@@ -63,6 +63,13 @@ ROM_WEEK2_DEG, ROM_WEEK7_DEG = (
 SI_FLAG_PCT, SI_FROM_WEEK = 10.0, 6
 ACTIVITY_DROP, ACTIVITY_WEEKS, ACTIVITY_FROM_WEEK = 0.75, 2, 4
 SPEED_FLOOR_MPS, SPEED_FROM_WEEK = 0.85, 6
+#: The earliest week after surgery at which each alert can be raised (the rules above).
+EARLIEST_WEEK = {
+    "rom_below_milestone": 2,
+    "symmetry_not_recovering": SI_FROM_WEEK,
+    "activity_declining": ACTIVITY_FROM_WEEK,
+    "speed_not_recovering": SPEED_FROM_WEEK,
+}
 REASONS = (
     "rom_below_milestone",
     "symmetry_not_recovering",
