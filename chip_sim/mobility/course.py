@@ -52,7 +52,7 @@ DAY_DTYPE = np.dtype(
 )
 WEEK_DTYPE = np.dtype([("week", "i4"), *[(n, DAY_DTYPE[n]) for n in DAY_DTYPE.names[2:]]])
 
-STILL_DPS = 5.0  # |angular rate| below this is still (sensor noise ≈ 0.3 deg/s rms)
+STILL_DPS = 12.0  # |angular rate| below this is still: seated fidgeting reaches ≈ 8 deg/s
 STILL_G = 0.03  # | |acc| - 1 g | below this is still
 STILL_MIN_S = 1.0
 
