@@ -108,3 +108,22 @@ def test_slow_and_fast_walking_are_told_apart():
     slow = [e["speed_mps"] for e, _ in _estimate("walk_level_0p8", 4)]
     fast = [e["speed_mps"] for e, _ in _estimate("walk_level_1p7", 4)]
     assert max(slow) < 0.95 and min(fast) > 1.5
+
+
+def test_a_days_summary_adds_up_and_follows_the_truth():
+    from chip_sim.mobility.day import day_summary, format_day
+
+    run = run_scenario(library.load("daily_living_morning"), 1)
+    est, true = day_summary(run)
+    minutes = run.codes.n / run.rate_hz / 60.0
+    assert sum(v for k, v in est.items() if k.endswith("_min") and v == v) == pytest.approx(
+        minutes, abs=1.0
+    )
+    assert est["steps"] == np.sum(run.output.events["code"] == int(EventCode.STEP))
+    assert est["steps"] == pytest.approx(true["steps"], rel=0.03)
+    assert est["walking_min"] == pytest.approx(true["walking_min"], abs=2.0)
+    # A knee implant's shank cannot tell sitting from standing: "upright" stands for both.
+    assert est["upright_min"] == pytest.approx(true["sitting_min"] + true["standing_min"], abs=3.0)
+    for key in ("cadence_spm", "speed_mps", "segment_rom_deg"):
+        assert est[key] == pytest.approx(true[key], rel=0.05), key
+    assert "steps" in format_day(est, true)

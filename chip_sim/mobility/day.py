@@ -1,0 +1,82 @@
+"""A day's mobility summary from what the implant records — the chip's step count, its recorded
+bouts' biomarkers and the once-a-minute posture samples — beside the same summary of the truth.
+
+Totals (steps, bouts, distance, minutes per posture) add up over the day; per-bout biomarkers
+are summarised by their median over the day's recorded bouts (a day's cadence is that of its
+walking, not of its minutes)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip_sim.icd import EventCode
+from chip_sim.mobility.estimate import bout_biomarkers
+from chip_sim.mobility.posture import (
+    classify,
+    daily_times,
+    posture_samples,
+    true_labels,
+)
+from chip_sim.mobility.recording import bouts_of
+from chip_sim.mobility.truth import bout_truth
+from chip_sim.pipeline import PipelineRun
+
+MEDIANS = (
+    "cadence_spm",
+    "speed_mps",
+    "stride_length_m",
+    "segment_rom_deg",
+    "knee_rom_deg",
+    "symmetry_index_pct",
+)
+
+
+def day_summary(run: PipelineRun) -> tuple[dict[str, float], dict[str, float]]:
+    """(estimated, true) summaries of a full-detail run (a day, or any stretch of one)."""
+    p = run.scenario.patient
+    ev = run.output.events
+    bouts = bouts_of(ev, run.codes.codes, run.rate_hz)
+    est_rows = [
+        bout_biomarkers(
+            b,
+            implant_site=p.implant_site,
+            instrumented_side=p.instrumented_side,
+            sensor_orientation_deg=p.sensor_orientation_deg,
+        )
+        for b in bouts
+    ]
+    true_rows = [bout_truth(run.rendering, b.start_s, b.end_s) for b in bouts]
+    samples = posture_samples(run.codes.codes, ev, run.rate_hz)
+    est_minutes = daily_times(classify(samples, p.implant_site, p.sensor_orientation_deg))
+    true_minutes = daily_times(true_labels(run.rendering, samples["t_s"]))
+    est: dict[str, float] = {
+        "steps": float(np.sum(ev["code"] == int(EventCode.STEP))),
+        "bouts": float(len(bouts)),
+        "distance_m": float(np.nansum([r["distance_m"] for r in est_rows])),
+    }
+    true: dict[str, float] = {
+        "steps": float(len(run.rendering.events_of("heel_strike"))),
+        "bouts": float(len(bouts)),
+        "distance_m": float(np.sum(run.rendering.events_of("stride_length_m")["value"])),
+    }
+    for key in MEDIANS:
+        est[key] = _median([r[key] for r in est_rows])
+        true[key] = _median([r[key] for r in true_rows])
+    est.update({f"{k}_min": v for k, v in est_minutes.items()})
+    true.update({f"{k}_min": v for k, v in true_minutes.items()})
+    return est, true
+
+
+def _median(values) -> float:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if len(v) else float("nan")
+
+
+def format_day(est: dict[str, float], true: dict[str, float]) -> str:
+    keys = sorted(set(est) | set(true), key=lambda k: (k.endswith("_min"), k))
+    lines = [f"{'per day':<26}{'implant':>12}{'truth':>12}"]
+    for k in keys:
+        e, t = est.get(k, float("nan")), true.get(k, float("nan"))
+        lines.append(f"{k:<26}{e:>12.4g}{t:>12.4g}")
+    return "\n".join(lines)
