@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from bench.cli import (
+    biomarkers_cmd,
     campaign_cmd,
     emulate_cmd,
     replay_cmd,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_cmd.add_parser(sub)
     emulate_cmd.add_parser(sub)
     system_cmd.add_parser(sub)
+    biomarkers_cmd.add_parser(sub)
     return parser
 
 

@@ -12,15 +12,12 @@ days; ``--energy`` and ``--plot`` belong to the simulated implant and are refuse
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
 from bench.cli.emulate_cmd import speed
-from bench.cli.options import seed, writable_file
+from bench.cli.options import seed, writable_file, write_atomic
 from bench.errors import UsageError
 from chip_sim.system import EnergyConfig, SystemConfig, SystemResult, run_system
 from scenarios import library
@@ -79,7 +76,7 @@ def cmd_system(args: argparse.Namespace) -> int:
     print()
     print(result.energy_table())
     if plot is not None:
-        _write_atomic(plot, timeline_png(result))
+        write_atomic(plot, timeline_png(result))
         print(f"Wrote {plot}")
     return 0
 
@@ -134,17 +131,6 @@ def cmd_system_hil(args: argparse.Namespace) -> int:
         dut.close()
     print(result.latency_table())
     return 1 if result.aborted else 0
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def timeline_png(r: SystemResult) -> bytes:

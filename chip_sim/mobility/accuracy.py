@@ -13,7 +13,7 @@ import numpy as np
 from chip_sim.mobility.estimate import BOUT_DTYPE, bout_biomarkers
 from chip_sim.mobility.recording import bouts_of
 from chip_sim.mobility.truth import bout_truth
-from chip_sim.pipeline import run_scenario
+from chip_sim.pipeline import PipelineRun, run_scenario
 from scenarios import library
 
 LEVEL = {"walk", "stand"}
@@ -42,7 +42,11 @@ class BoutPairs:
 
 
 def scenario_bouts(name: str, seed: int) -> BoutPairs:
-    run = run_scenario(library.load(name), seed)
+    return run_bouts(run_scenario(library.load(name), seed), f"{name} seed {seed}")
+
+
+def run_bouts(run: PipelineRun, label: str) -> BoutPairs:
+    """Estimated and true biomarkers of every recorded bout of a pipeline run."""
     p = run.scenario.patient
     est, true, level = [], [], []
     segs = run.rendering.segments
@@ -62,7 +66,7 @@ def scenario_bouts(name: str, seed: int) -> BoutPairs:
     return BoutPairs(
         np.array(est, dtype=BOUT_DTYPE),
         np.array(true, dtype=BOUT_DTYPE),
-        np.full(n, f"{name} seed {seed}"),
+        np.full(n, label),
         np.array(level, dtype=bool),
     )
 

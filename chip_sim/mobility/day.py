@@ -77,6 +77,9 @@ def format_day(est: dict[str, float], true: dict[str, float]) -> str:
     keys = sorted(set(est) | set(true), key=lambda k: (k.endswith("_min"), k))
     lines = [f"{'per day':<26}{'implant':>12}{'truth':>12}"]
     for k in keys:
-        e, t = est.get(k, float("nan")), true.get(k, float("nan"))
-        lines.append(f"{k:<26}{e:>12.4g}{t:>12.4g}")
+        cells = [
+            f"{v:>12.4g}" if v == v else f"{'-':>12}"
+            for v in (est.get(k, float("nan")), true.get(k, float("nan")))
+        ]
+        lines.append(f"{k:<26}{''.join(cells)}")
     return "\n".join(lines)

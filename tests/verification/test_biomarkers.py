@@ -11,6 +11,7 @@ import pytest
 
 from chip_sim.icd import EventCode
 from chip_sim.mobility.accuracy import collect, error_table, format_table
+from chip_sim.mobility.figures import scatter_bland_altman
 from chip_sim.pipeline import run_scenario
 from scenarios import library
 
@@ -52,6 +53,9 @@ def test_bout_biomarkers_against_truth(seeds, verify):
             detail=f"mean {row['error']:.4g}, 95 % bootstrap CI [{row['ci_low']:.4g}, "
             f"{row['ci_high']:.4g}] over {row['n']} bouts (synthetic truth)",
         )
+    for key in REQUIREMENT:
+        png = scatter_bland_altman(pairs, key)
+        verify.attach(f"{key} scatter and Bland-Altman", png, "png")
     verify.check()
 
 
