@@ -7,6 +7,7 @@ import allure
 import pytest
 
 from chip_sim.mobility.course import EARLIEST_WEEK, alerts, course_days, weekly
+from chip_sim.mobility.figures import recovery_curve
 from scenarios import library
 from scenarios.digest import render_digest
 
@@ -28,7 +29,11 @@ def test_each_deviating_course_is_alerted_for_its_reason(seeds, verify):
     for name, reason in EXPECTED.items():
         for seed in seeds:
             digest = render_digest(library.load(name), seed, rate_hz=100)  # as the chip samples
-            got = alerts(weekly(course_days(digest, seed)))
+            weeks = weekly(course_days(digest, seed))
+            got = alerts(weeks)
+            if seed == seeds[0]:
+                png = recovery_curve(weeks, digest.daily, got, title=f"{name}, seed {seed}")
+                verify.attach(f"{name} recovery curve", png, "png")
             for a in got:
                 table.append(f"{name:<25}{seed:>4}{a.week:>6}  {a.reason:<26}{a.value:.3g}")
             if [a.reason for a in got] != ([reason] if reason else []):
