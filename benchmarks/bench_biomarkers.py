@@ -10,13 +10,11 @@ The case runs in its own process pinned to one core. Run:
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import resource
-import subprocess
 import sys
 import time
+
+import harness  # benchmarks/harness.py: fresh process per case, pinned to one core
 
 CASES = {
     # name: (description, scenario, target seconds)
@@ -27,8 +25,6 @@ TRUTH_RATE_HZ = 100.0  # as ``smile-bench biomarkers`` renders a course
 
 
 def run_case(name: str) -> dict:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from chip_sim.mobility.course import alerts, course_days, weekly
     from scenarios import library
     from scenarios.digest import render_digest
@@ -56,30 +52,17 @@ def run_case(name: str) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=1, help="runs per case; the best is reported")
-    ap.add_argument("--case", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case)))
+    repeat = harness.parse(__doc__, run_case, repeat=1)
+    if repeat is None:
         return 0
-    print(f"biomarker benchmark — best of {args.repeat}, one core, fresh process per run")
+    print(f"biomarker benchmark — best of {repeat}, one core, fresh process per run")
     print(
         f"{'case':14s} {'what':44s} {'time s':>8s} {'target':>7s} {'days':>5s} "
         f"{'windows':>8s} {'peak MB':>8s}  verdict"
     )
     ok = True
     for name, (what, _scenario, t_target) in CASES.items():
-        runs = []
-        for _ in range(args.repeat):
-            out = subprocess.run(
-                [sys.executable, __file__, "--case", name],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout))
-        best = min(runs, key=lambda r: r["seconds"])
+        best, runs = harness.best_of(__file__, name, repeat)
         passed = best["seconds"] <= t_target
         ok &= passed
         print(
@@ -87,8 +70,7 @@ def main() -> int:
             f"{best['windows']:8d} {best['peak_mb']:8.0f}  {'PASS' if passed else 'FAIL'}"
         )
         extra = {k: best[k] for k in ("render_s", "biomarkers_s", "weeks", "alerts")}
-        times = ", ".join(f"{r['seconds']:.2f}" for r in runs)
-        print(f"{'':14s} {extra}  (all runs: {times} s)")
+        print(f"{'':14s} {extra}  {harness.times(runs)}")
     return 0 if ok else 1
 
 

@@ -7,13 +7,11 @@ the interpreter and numpy/scipy) belongs to that case alone. Run: ``make bench``
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import resource
-import subprocess
 import sys
 import time
+
+import harness  # benchmarks/harness.py: fresh process per case, pinned to one core
 
 CASES = {
     # name: (description, target seconds, target peak MB)
@@ -23,8 +21,6 @@ CASES = {
 
 
 def run_case(name: str) -> dict:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from scenarios import library
     from scenarios.digest import render_digest
     from scenarios.generator import render
@@ -46,30 +42,17 @@ def run_case(name: str) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=3, help="runs per case; the best is reported")
-    ap.add_argument("--case", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case)))
+    repeat = harness.parse(__doc__, run_case, repeat=3)
+    if repeat is None:
         return 0
-    print(f"scenario generator benchmark — best of {args.repeat}, one core, fresh process per run")
+    print(f"scenario generator benchmark — best of {repeat}, one core, fresh process per run")
     print(
         f"{'case':16s} {'what':44s} {'time s':>8s} {'target':>7s} "
         f"{'peak MB':>8s} {'target':>7s}  verdict"
     )
     ok = True
     for name, (what, t_target, mb_target) in CASES.items():
-        runs = []
-        for _ in range(args.repeat):
-            out = subprocess.run(
-                [sys.executable, __file__, "--case", name],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout))
-        best = min(runs, key=lambda r: r["seconds"])
+        best, runs = harness.best_of(__file__, name, repeat)
         peak = max(r["peak_mb"] for r in runs)
         passed = best["seconds"] <= t_target and (mb_target is None or peak <= mb_target)
         ok &= passed
@@ -78,8 +61,7 @@ def main() -> int:
             f"{mb_target or '-':>7}  {'PASS' if passed else 'FAIL'}"
         )
         extra = {k: v for k, v in best.items() if k not in ("case", "seconds", "peak_mb")}
-        times = ", ".join(f"{r['seconds']:.2f}" for r in runs)
-        print(f"{'':16s} {extra}  (all runs: {times} s)")
+        print(f"{'':16s} {extra}  {harness.times(runs)}")
     return 0 if ok else 1
 
 

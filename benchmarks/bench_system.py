@@ -10,13 +10,11 @@ Each case runs in its own process pinned to one core. Run: ``make bench`` or
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import resource
-import subprocess
 import sys
 import time
+
+import harness  # benchmarks/harness.py: fresh process per case, pinned to one core
 
 CASES = {
     # name: (description, scenario, days, target seconds)
@@ -26,8 +24,6 @@ CASES = {
 
 
 def run_case(name: str) -> dict:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from chip_sim.system import run_system
 
     _what, scenario, days, _target = CASES[name]
@@ -49,30 +45,17 @@ def run_case(name: str) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=1, help="runs per case; the best is reported")
-    ap.add_argument("--case", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case)))
+    repeat = harness.parse(__doc__, run_case, repeat=1)
+    if repeat is None:
         return 0
-    print(f"system model benchmark — best of {args.repeat}, one core, fresh process per run")
+    print(f"system model benchmark — best of {repeat}, one core, fresh process per run")
     print(
         f"{'case':16s} {'what':46s} {'time s':>8s} {'target':>7s} {'x real time':>12s} "
         f"{'peak MB':>8s}  verdict"
     )
     ok = True
     for name, (what, _scenario, _days, t_target) in CASES.items():
-        runs = []
-        for _ in range(args.repeat):
-            out = subprocess.run(
-                [sys.executable, __file__, "--case", name],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout))
-        best = min(runs, key=lambda r: r["seconds"])
+        best, runs = harness.best_of(__file__, name, repeat)
         passed = best["seconds"] <= t_target
         ok &= passed
         print(
@@ -80,11 +63,9 @@ def main() -> int:
             f"{best['simulated_s'] / best['seconds']:12,.0f} {best['peak_mb']:8.0f}  "
             f"{'PASS' if passed else 'FAIL'}"
         )
-        extra = {
-            k: v for k, v in best.items() if k not in ("case", "seconds", "peak_mb", "simulated_s")
-        }
-        times = ", ".join(f"{r['seconds']:.2f}" for r in runs)
-        print(f"{'':16s} {extra}  (all runs: {times} s)")
+        skip = ("case", "seconds", "peak_mb", "simulated_s")
+        extra = {k: v for k, v in best.items() if k not in skip}
+        print(f"{'':16s} {extra}  {harness.times(runs)}")
     return 0 if ok else 1
 
 
