@@ -1102,6 +1102,27 @@ def _render(
             add("<ul>" + "".join(f"<li>{_e(d)}</li>" for d in deviations) + "</ul>")
     else:
         add("<p>None recorded.</p>")
+    add("<h3>6.3 Known anomalies</h3>")
+    known = reqs.known_anomalies
+    if known:
+        add(
+            _table(
+                ["ID", "Anomaly", "Requirements", "Description", "Status", "Plan"],
+                [
+                    [
+                        _code(a.id),
+                        _e(a.title),
+                        _e(", ".join(a.requirements)),
+                        _e(a.description),
+                        _e(a.status),
+                        _code(a.plan),
+                    ]
+                    for a in known
+                ],
+            )
+        )
+    else:
+        add("<p>None listed in docs/requirements.yaml.</p>")
     add("</section>")
 
     # ---- 7 bench validation --------------------------------------------------------------------

@@ -69,10 +69,24 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class KnownAnomaly:
+    """A defect or coverage gap known when the suite runs (IEC 62304 §5.8: known residual
+    anomalies): which requirements it touches, what is known, and where its plan is."""
+
+    id: str
+    title: str
+    requirements: tuple[str, ...]
+    description: str
+    status: str
+    plan: str
+
+
+@dataclass(frozen=True)
 class RequirementSet:
     document: dict
     hazards: dict[str, Hazard]
     requirements: dict[str, Requirement]
+    known_anomalies: tuple[KnownAnomaly, ...] = ()
 
     def get(self, rid: str) -> Requirement:
         if rid not in self.requirements:
@@ -131,7 +145,30 @@ def load_requirements(path: Path = REQUIREMENTS_PATH) -> RequirementSet:
             ),
             tuple(r["hazards"]),
         )
-    return RequirementSet(data.get("document") or {}, hazards, reqs)
+    anomalies = []
+    for a in data.get("known_anomalies") or []:
+        where = f"{path}: known anomaly {a.get('id', '?')}"
+        missing = [
+            k
+            for k in ("id", "title", "requirements", "description", "status", "plan")
+            if not a.get(k)
+        ]
+        if missing:
+            raise RequirementsError(f"{where}: missing {', '.join(missing)}")
+        unknown = [r for r in a["requirements"] if r not in reqs]
+        if unknown:
+            raise RequirementsError(f"{where}: requirements {unknown}; expected IDs declared above")
+        anomalies.append(
+            KnownAnomaly(
+                a["id"],
+                a["title"],
+                tuple(a["requirements"]),
+                " ".join(str(a["description"]).split()),
+                a["status"],
+                a["plan"],
+            )
+        )
+    return RequirementSet(data.get("document") or {}, hazards, reqs, tuple(anomalies))
 
 
 @cache

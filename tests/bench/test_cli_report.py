@@ -3,6 +3,7 @@ requirements file's own validation."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -131,4 +132,29 @@ def test_requirement_without_a_limit_is_refused(tmp_path):
         "     acceptance: {metric: m, op: '>=', unit: '', statistical: false}}\n"
     )
     with pytest.raises(RequirementsError, match="SRS-900: has no acceptance limit"):
+        load_requirements(bad)
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        (
+            "{id: KA-9, title: t, requirements: [SRS-900], description: d, status: open}",
+            "missing plan",
+        ),
+        (
+            "{id: KA-9, title: t, requirements: [SRS-999], description: d, status: open, plan: p}",
+            "requirements ['SRS-999']",
+        ),
+    ],
+)
+def test_a_malformed_known_anomaly_is_refused_naming_it(tmp_path, entry, message):
+    bad = tmp_path / "req.yaml"
+    bad.write_text(
+        "hazards: [{id: HAZ-01, name: x}]\nrequirements:\n"
+        "  - {id: SRS-900, text: t, rationale: r, hazards: [HAZ-01],\n"
+        "     acceptance: {metric: m, op: '>=', limit: 1, unit: '', statistical: false}}\n"
+        f"known_anomalies:\n  - {entry}\n"
+    )
+    with pytest.raises(RequirementsError, match=re.escape(f"known anomaly KA-9: {message}")):
         load_requirements(bad)

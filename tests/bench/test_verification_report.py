@@ -198,6 +198,9 @@ def test_every_section_is_present_and_all_passed_is_pass(tmp_path):
     assert "[0.975, 0.999] (Wilson 95 %)" in requirement_row(page, "SRS-001")  # bounds shown
     for dist in ("numpy", "scipy", "h5py", "pytest", "allure-pytest", "cocotb", "pyvisa"):
         assert f"package {dist}" in section(page, "environment")
+    # Known anomalies are listed whatever the verdicts (docs/requirements.yaml).
+    for a in requirements().known_anomalies:
+        assert a.id in section(page, "anomalies") and a.plan in section(page, "anomalies")
 
 
 def test_a_requirement_without_a_test_is_not_run_and_the_verdict_incomplete(tmp_path):
