@@ -19,6 +19,7 @@ from chip_sim.afe.channels import (
     LSB_INPUT,
     NO_DATA,
     Codes,
+    to_physical,
 )
 from chip_sim.afe.faults import KINDS as FAULT_KINDS
 from chip_sim.afe.faults import FrontEndFault
@@ -48,4 +49,5 @@ __all__ = [
     "Gyroscope",
     "StrainBridge",
     "TemperatureSensor",
+    "to_physical",
 ]

@@ -33,6 +33,17 @@ ICD_UNITS = tuple(c.unit for c in CHANNELS)
 #: The Rendering's unit per ICD unit: m/s², °/s, µε, °C.
 _TO_INPUT_UNIT = {"mg": 1e-3 * G_MPS2, "deg/s": 1.0, "microstrain": 1.0, "degC": 1.0}
 INPUT_UNITS = ("m/s²", "m/s²", "m/s²", "°/s", "°/s", "°/s", "µε", "°C")
+
+
+def to_physical(codes: np.ndarray, channels: slice = slice(None)) -> np.ndarray:
+    """ICD codes (..., 8) — or the ``channels`` slice of them — in ICD units (:data:`ICD_UNITS`)
+    as float64; NaN where the sensor delivered no data."""
+    sub = codes[..., channels]
+    out = sub * np.asarray(LSB_ICD[channels])
+    out[sub == NO_DATA] = np.nan
+    return out
+
+
 #: One code in the unit of the scenario Rendering's signal.
 LSB_INPUT = tuple(c.lsb * _TO_INPUT_UNIT[c.unit] for c in CHANNELS)
 #: The ICD's range of chip sample rates (register-configurable).
@@ -74,6 +85,4 @@ class Codes:
 
     def physical(self) -> np.ndarray:
         """The codes in ICD units (:data:`ICD_UNITS`) as float64 (N, 8); NaN where no data."""
-        out = self.codes * np.asarray(LSB_ICD)
-        out[self.codes == NO_DATA] = np.nan
-        return out
+        return to_physical(self.codes)

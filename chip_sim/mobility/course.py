@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip_sim.icd import CHANNELS
+from chip_sim.afe import to_physical
 from chip_sim.mobility.estimate import Calibration, bout_biomarkers, calibration
-from chip_sim.mobility.recording import bouts_of
+from chip_sim.mobility.recording import ACC, GYR, bouts_of
 from chip_sim.pipeline import run_rendering
 from scenarios.digest import Digest
 from scenarios.generator import Rendering
@@ -113,9 +113,7 @@ def seated_inclination_deg(
 ) -> float:
     """The shank's inclination while seated in the exercise after ``after_s``: of the still
     periods after it — standing, seated, standing again, as the app guides — the middle one."""
-    lsb_acc = np.array([c.lsb for c in CHANNELS[0:3]])
-    lsb_gyr = np.array([c.lsb for c in CHANNELS[3:6]])
-    acc, gyr = codes[:, 0:3] * lsb_acc, codes[:, 3:6] * lsb_gyr
+    acc, gyr = to_physical(codes, ACC), to_physical(codes, GYR)
     runs = [r for r in _still_runs(acc, gyr, rate_hz) if r.stop > after_s * rate_hz]
     if len(runs) < 3:
         return float("nan")

@@ -42,7 +42,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from chip_sim.icd import CHANNELS, EventCode
+from chip_sim.afe import to_physical
+from chip_sim.icd import EventCode
+from chip_sim.mobility.recording import ACC
 from scenarios.kinematics import mount_matrix
 from scenarios.sites import SITES
 
@@ -146,8 +148,7 @@ def posture_samples(
     step, w = round(interval_s * rate_hz), round(window_s * rate_hz)
     n = len(codes)
     starts = np.arange(0, n - w + 1, step) if n >= w else np.zeros(0, dtype=int)
-    lsb = np.array([c.lsb for c in CHANNELS[0:3]])
-    acc = codes[starts[:, None] + np.arange(w)][..., 0:3].astype(np.float64) * lsb  # (k, w, 3)
+    acc = to_physical(codes[starts[:, None] + np.arange(w)], ACC)  # (k, w, 3)
     mag = np.linalg.norm(acc, axis=2)
     out = np.zeros(len(starts), dtype=SAMPLE_DTYPE)
     out["t_s"] = starts / rate_hz

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip_sim.icd import CHANNELS, EventCode
+from chip_sim.afe import to_physical
+from chip_sim.icd import EventCode
 
 WINDOW_MAX_S = 60.0  # assumption: one minute of IMU data per bout is kept for the biomarkers
 PRE_S = 0.5  # window start before the first step (inside the 10 s ring buffer)
@@ -39,11 +40,6 @@ class Bout:
         return float(self.step_t_s[-1])
 
 
-def _physical(codes: np.ndarray, sl: slice) -> np.ndarray:
-    lsb = np.array([c.lsb for c in CHANNELS[sl]])
-    return codes[:, sl].astype(np.float64) * lsb
-
-
 def bouts_of(
     events: np.ndarray, codes: np.ndarray, rate_hz: float, *, min_steps: int = MIN_STEPS
 ) -> list[Bout]:
@@ -68,8 +64,8 @@ def bouts_of(
                 step_t_s=mine[mine < w1] / rate_hz,
                 steps=n_steps,
                 window_t0_s=w0 / rate_hz,
-                acc_mg=_physical(window, ACC),
-                gyr_dps=_physical(window, GYR),
+                acc_mg=to_physical(window, ACC),
+                gyr_dps=to_physical(window, GYR),
                 rate_hz=rate_hz,
             )
         )
