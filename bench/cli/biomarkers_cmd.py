@@ -234,7 +234,7 @@ def _bouts(scenario: Scenario, args: argparse.Namespace, plot) -> int:
     print()
     print(bout_table(pairs))
     print()
-    print(format_day(*day_summary(run)))
+    print(format_day(*day_summary(run, pairs)))
     if plot is not None:
         from chip_sim.mobility.figures import bout_scatter
 

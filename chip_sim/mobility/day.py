@@ -10,15 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from chip_sim.icd import EventCode
-from chip_sim.mobility.estimate import bout_biomarkers
+from chip_sim.mobility.accuracy import BoutPairs, run_bouts
 from chip_sim.mobility.posture import (
     classify,
     daily_times,
     posture_samples,
     true_labels,
 )
-from chip_sim.mobility.recording import bouts_of
-from chip_sim.mobility.truth import bout_truth
 from chip_sim.pipeline import PipelineRun
 
 MEDIANS = (
@@ -31,37 +29,32 @@ MEDIANS = (
 )
 
 
-def day_summary(run: PipelineRun) -> tuple[dict[str, float], dict[str, float]]:
-    """(estimated, true) summaries of a full-detail run (a day, or any stretch of one)."""
+def day_summary(
+    run: PipelineRun, pairs: BoutPairs | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(estimated, true) summaries of a full-detail run (a day, or any stretch of one);
+    ``pairs``: the run's bouts when the caller has them already (:func:`run_bouts`)."""
     p = run.scenario.patient
     ev = run.output.events
-    bouts = bouts_of(ev, run.codes.codes, run.rate_hz)
-    est_rows = [
-        bout_biomarkers(
-            b,
-            implant_site=p.implant_site,
-            instrumented_side=p.instrumented_side,
-            sensor_orientation_deg=p.sensor_orientation_deg,
-        )
-        for b in bouts
-    ]
-    true_rows = [bout_truth(run.rendering, b.start_s, b.end_s) for b in bouts]
+    if pairs is None:
+        pairs = run_bouts(run, run.scenario.name)
+    est_rows, true_rows = pairs.est, pairs.true
     samples = posture_samples(run.codes.codes, ev, run.rate_hz)
     est_minutes = daily_times(classify(samples, p.implant_site, p.sensor_orientation_deg))
     true_minutes = daily_times(true_labels(run.rendering, samples["t_s"]))
     est: dict[str, float] = {
         "steps": float(np.sum(ev["code"] == int(EventCode.STEP))),
-        "bouts": float(len(bouts)),
-        "distance_m": float(np.nansum([r["distance_m"] for r in est_rows])),
+        "bouts": float(len(est_rows)),
+        "distance_m": float(np.nansum(est_rows["distance_m"])),
     }
     true: dict[str, float] = {
         "steps": float(len(run.rendering.events_of("heel_strike"))),
-        "bouts": float(len(bouts)),
+        "bouts": float(len(true_rows)),
         "distance_m": float(np.sum(run.rendering.events_of("stride_length_m")["value"])),
     }
     for key in MEDIANS:
-        est[key] = _median([r[key] for r in est_rows])
-        true[key] = _median([r[key] for r in true_rows])
+        est[key] = _median(est_rows[key])
+        true[key] = _median(true_rows[key])
     est.update({f"{k}_min": v for k, v in est_minutes.items()})
     true.update({f"{k}_min": v for k, v in true_minutes.items()})
     return est, true
