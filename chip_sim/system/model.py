@@ -207,6 +207,7 @@ def run_system(
         work = digest_workload(scenario, seed, days=days, drift_ppm=cfg.implant_drift_ppm)
         return _simulate(work, cfg, seed, passes=1)
     supply_off: tuple[tuple[float, float], ...] = ()
+    runs: dict = {}  # golden-model runs shared by the passes: a window that stays needs no rerun
     for n in range(1, MAX_FEEDBACK_PASSES + 1):
         work = chip_workload(
             scenario,
@@ -215,6 +216,7 @@ def run_system(
             min_steps=cfg.walk_bout_min_steps,
             drift_ppm=cfg.implant_drift_ppm,
             supply_off_s=supply_off,
+            runs=runs,
         )
         result = _simulate(work, cfg, seed, passes=n)
         residual_s = _window_residual_s(supply_off, result.supply_off_s)

@@ -113,43 +113,43 @@ def chip_workload(
     min_steps: int,
     drift_ppm: float,
     supply_off_s: tuple[tuple[float, float], ...] = (),
+    runs: dict | None = None,
 ) -> Workload:
     """Records from the golden model; a duration beyond the scenario's tiles it.
 
     ``supply_off_s``: true-time windows in which the system model's supply was off (brown-outs it
     caused): the golden model runs with them as brown-outs, so its detectors restart and a RESET
-    (reason 1) follows each, as the chip would. Repetitions without such a window share renders."""
+    (reason 1) follows each, as the chip would. A golden-model run is made once per distinct
+    render and set of windows; ``runs`` keeps them across calls for the same scenario, seed and
+    duration (the feedback passes of :func:`chip_sim.system.run_system`)."""
     total_s = scenario.duration_s if duration_s is None else duration_s
     reps = max(1, int(np.ceil(total_s / scenario.duration_s - 1e-9)))
     rows: list[tuple[float, str, float, float, bool]] = []
     motion: list[tuple[float, float]] = []
     brownouts: list[tuple[float, float]] = []
     filtered = dict.fromkeys(FILTERED, 0)
-    # Only what the system needs is kept per distinct render (a day's signals are ~10^8 bytes).
-    runs: dict[int, tuple[np.ndarray, float, np.ndarray, tuple[tuple[int, int], ...]]] = {}
+    # Only what the system needs is kept per distinct run (a day's signals are ~10^8 bytes).
+    runs = {} if runs is None else runs
     scale = 1.0 / (1.0 + drift_ppm * 1e-6)
     for k in range(reps):
         offset_s = k * scenario.duration_s
         if offset_s >= total_s:
             break
-        key = k % MAX_DISTINCT_RENDERS
+        render = k % MAX_DISTINCT_RENDERS
         off = _local_windows(supply_off_s, offset_s, scenario.duration_s, scale, CHIP_RATE_HZ)
-        if off or key not in runs:
-            s = seed if key == 0 else _derived_seed(seed, key)
+        key = (render, off)
+        if key not in runs:
+            s = seed if render == 0 else _derived_seed(seed, render)
             length = min(scenario.duration_s, total_s) if reps == 1 else None
             run = run_scenario(scenario, s, duration_s=length, supply_off=off)
-            entry = (
+            runs[key] = (
                 run.output.events,
                 run.rate_hz,
                 run.rendering.segments,
                 tuple(run.codes.brownouts),
             )
-            if not off:
-                runs[key] = entry
             del run
-        else:
-            entry = runs[key]
-        ev, rate, segments, supply_faults = entry
+        ev, rate, segments, supply_faults = runs[key]
         for e in ev:
             code, chip_s = int(e["code"]), offset_s + e["stream_index"] / rate
             if chip_s * scale >= total_s:
