@@ -9,6 +9,7 @@ import numpy as np
 from chip_sim.accuracy import ScenarioAccuracy, evaluate
 from chip_sim.afe import Codes, FrontEnd
 from chip_sim.core import Chip, CoreOutput
+from chip_sim.intervals import merge_intervals
 from chip_sim.presets import registers_for
 from chip_sim.registers import RegisterFile
 from scenarios.generator import Rendering, render
@@ -23,15 +24,7 @@ FULL_TRUTH_MAX_S = 3600.0
 
 def merge_windows(windows, n: int) -> tuple[tuple[int, int], ...]:
     """(start, end) sample windows clipped to [0, n], empty ones dropped, overlaps merged."""
-    out: list[list[int]] = []
-    for a, b in sorted((max(0, int(a)), min(n, int(b))) for a, b in windows):
-        if b <= a:
-            continue
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return tuple((a, b) for a, b in out)
+    return tuple(merge_intervals(((int(a), int(b)) for a, b in windows), 0, n))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import simpy
 
+from chip_sim.intervals import merge_intervals
 from chip_sim.system.config import LinkConfig, ScheduleConfig
 from chip_sim.system.energy import EnergyStore
 
@@ -29,13 +30,7 @@ def absences(
         for k in range(-1, int(end_s // 86400) + 2):
             a = day0 + k * 86400.0 + leave_h * 3600.0
             out.append((a, a + night_h * 3600.0))
-    merged: list[list[float]] = []
-    for a, b in sorted((max(0.0, a), min(end_s, b)) for a, b in out if b > 0 and a < end_s):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged]
+    return merge_intervals(out, 0.0, end_s)
 
 
 class Link:

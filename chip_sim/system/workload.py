@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_sim.icd import EventCode
+from chip_sim.intervals import merge_intervals
 from chip_sim.longterm.course import assess_healing, load_codes
 from chip_sim.longterm.healing import daily_medians
 from chip_sim.pipeline import CHIP_RATE_HZ, run_scenario
@@ -77,13 +78,7 @@ def record_of(code: int, value: int, *, min_steps: int) -> tuple[str | None, str
 
 
 def _merge(intervals: list[tuple[float, float]]) -> np.ndarray:
-    out: list[list[float]] = []
-    for a, b in sorted(intervals):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return np.array(out, dtype=float).reshape(-1, 2)
+    return np.array(merge_intervals(intervals), dtype=float).reshape(-1, 2)
 
 
 def _derived_seed(seed: int, k: int) -> int:
