@@ -19,9 +19,8 @@ programmed and given the scenario's stimulus as :mod:`bench.hil` does, then its 
   ``drain_s`` of system time).
 
 Records are built as they arrive: the :class:`~chip_sim.system.ledger.Ledger` starts with room
-for ``INITIAL_RECORDS`` and is grown in place (every per-record array reallocated with Ledger's
-own initial values, so the Backend's processes keep their reference), then trimmed to what
-arrived. Ledger and Backend are used unchanged.
+for ``INITIAL_RECORDS`` and is grown in place (``Ledger.resize``, so the Backend's processes keep
+their reference), then trimmed to what arrived.
 
 After the run each record's decision time comes from the chip's sample index through the clock
 alignment of its epoch (:func:`bench.timeline.fit_alignment` on the STATUS frames, sample rate ×
@@ -48,6 +47,7 @@ import numpy as np
 import simpy.rt
 
 from bench.duts.protocol import Dut, DutError, LinkStats, ReceivedFrame, Reception
+from bench.duts.serial_board import is_reset_event
 from bench.errors import BenchError
 from bench.hil import _program as program_registers
 from bench.timeline import Alignment, AlignmentError, fit_alignment, wire_time_s
@@ -67,24 +67,6 @@ DRAIN_S = 120.0  # system time the phone and cloud may run on after the stimulus
 
 class SystemHilError(BenchError):
     """The system model cannot be paced against this DUT (the message names it)."""
-
-
-def _resize(ledger: Ledger, n: int) -> None:
-    """Room for ``n`` records in ``ledger``, in place (new slots get Ledger's initial values)."""
-    old = len(ledger.records)
-    keep = min(old, n)
-    records = np.zeros(n, dtype=RECORD_DTYPE)
-    records[:keep] = ledger.records[:keep]
-    fresh = Ledger(records)
-    for name, value in vars(fresh).items():
-        current = getattr(ledger, name)
-        if (
-            isinstance(value, np.ndarray)
-            and isinstance(current, np.ndarray)
-            and len(current) == old
-        ):
-            value[:keep] = current[:keep]
-            setattr(ledger, name, value)
 
 
 @dataclass
@@ -142,7 +124,7 @@ class _Radio:
             return
         i, led = self.n, self.ledger
         if i >= len(led.records):
-            _resize(led, 2 * len(led.records))
+            led.resize(2 * len(led.records))
         led.records[i] = (
             np.nan,
             kind,
@@ -304,15 +286,8 @@ def run_system_hil(
     rng_phone, rng_offline = np.random.default_rng(np.random.SeedSequence([seed, 7])).spawn(3)[1:]
     ledger = Ledger(np.zeros(INITIAL_RECORDS, dtype=RECORD_DTYPE))
     before = dut.received
-    opening = next(
-        (
-            rf
-            for rf in reversed(before)
-            if rf.frame.frame_type == FrameType.EVENT
-            and EventPayload.decode(rf.frame.payload).code == EventCode.RESET
-        ),
-        None,
-    )
+    is_reset = is_reset_event()
+    opening = next((rf for rf in reversed(before) if is_reset(rf.frame)), None)
     box: dict[str, object] = {}
 
     def play() -> None:
@@ -366,7 +341,7 @@ def run_system_hil(
     if not isinstance(reception, Reception):
         reception = Reception(aborted="aborted: the DUT's run did not end")
     n = radio.n
-    _resize(ledger, n)
+    ledger.resize(n)
     seen = radio.seen
     alignments, notes = _alignments(seen.frames, run.rate_hz * speed)
     for i in range(n):
@@ -408,12 +383,8 @@ def _alignments(
     frames: list[ReceivedFrame], rate_hz: float
 ) -> tuple[tuple[Alignment | None, ...], list[str]]:
     """One clock alignment per epoch (a RESET event restarts the sample index)."""
-    starts = [0] + [
-        k
-        for k, rf in enumerate(frames)
-        if rf.frame.frame_type == FrameType.EVENT
-        and EventPayload.decode(rf.frame.payload).code == EventCode.RESET
-    ]
+    is_reset = is_reset_event()
+    starts = [0] + [k for k, rf in enumerate(frames) if is_reset(rf.frame)]
     out: list[Alignment | None] = []
     notes = []
     for k, (a, b) in enumerate(zip(starts, [*starts[1:], len(frames)], strict=True)):

@@ -421,12 +421,14 @@ class SerialDut:
         self.close()
 
 
-def _is_reset(reason: int) -> Callable[[Frame], bool]:
+def _is_reset(reason: int | None = None) -> Callable[[Frame], bool]:
+    """A predicate for RESET events (of ``reason``; any reason when None)."""
+
     def predicate(frame: Frame) -> bool:
         if frame.frame_type != FrameType.EVENT:
             return False
         event = EventPayload.decode(frame.payload)
-        return event.code == EventCode.RESET and event.value == reason
+        return event.code == EventCode.RESET and reason in (None, event.value)
 
     return predicate
 
