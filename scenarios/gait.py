@@ -50,6 +50,13 @@ STANCE_LOAD = {
     ],
     "single": [(0, 0.03), (0.08, 0.55), (0.16, 0.48), (0.45, 1.0), (0.8, 0.35), (1.0, 0.03)],
 }
+#: The closing step lands this long before the gait segment ends at the latest (the pose then
+#: blends into standing), and at least MIN_CLOSING_STEP_S after the previous strike (a shorter
+#: "step" is a shuffle, not a step; assumption).
+CLOSING_STEP_MARGIN_S = 0.05
+MIN_CLOSING_STEP_S = 0.25
+#: The closing step is placed, not struck: half a walking heel strike's shock (assumption).
+CLOSING_IMPACT = 0.5
 CONTRA_IMPACT_SHARE = {"trunk": 1.0, "thigh": 0.35, "shank": 0.2}
 SWING_FLOOR = {
     "knee": 0.12,
@@ -89,6 +96,7 @@ class GaitSpec:
     stride_cv: float = phys.STRIDE_CV_HEALTHY
     vertical_amp_m: float = 0.025
     flight: bool = False
+    turn_deg: float = 0.0
 
 
 def spec_for(seg: Segment, ctx: Context) -> GaitSpec:
@@ -115,6 +123,7 @@ def spec_for(seg: Segment, ctx: Context) -> GaitSpec:
             load_shape="double",
             impact_g=(0.6 + 1.4 * v / phys.COMFORTABLE_SPEED_MPS) * (0.5 if crutches else 1.0),
             symmetry_index_pct=seg.params.get("symmetry_index_pct", 0.0),
+            turn_deg=seg.params.get("turn_deg", 0.0),
             stride_cv=cv,
             vertical_amp_m=0.03 * min(v / phys.COMFORTABLE_SPEED_MPS, 1.3),
         )
@@ -156,7 +165,8 @@ def spec_for(seg: Segment, ctx: Context) -> GaitSpec:
 def heel_strikes(
     spec: GaitSpec, duration_s: float, rng: np.random.Generator, ipsi_first: bool = True
 ):
-    """Ipsilateral heel-strike times and the contralateral ones between them."""
+    """Ipsilateral heel-strike times, the contralateral ones between them, the strides, and the
+    time of the closing step (the last strike of one of the two lists; None without one)."""
     stride_s = 120.0 / spec.cadence_spm
     n = int(duration_s / stride_s) + 3
     # Stride-to-stride variability: AR(1) with persistence, as gait fluctuations are correlated.
@@ -172,18 +182,38 @@ def heel_strikes(
     s = spec.symmetry_index_pct / 200.0
     contra_step = 0.5 * strides * (1 - s)  # contralateral step: ipsi strike → contra strike
     contra = ipsi + contra_step
-    keep_i = ipsi < duration_s - 0.25 * stride_s
-    keep_c = contra < duration_s - 0.25 * stride_s
-    return ipsi[keep_i], contra[keep_c], strides
+    end_s = duration_s - 0.25 * stride_s
+    keep_i, keep_c = ipsi < end_s, contra < end_s
+    ipsi_out, contra_out = ipsi[keep_i], contra[keep_c]
+    # Gait termination: the pelvis still travels after the last strike, so the leg then in the
+    # air comes down beside the other one (the closing step, which gait references count as an
+    # initial contact). It lands at its scheduled time or, when that lies beyond the segment, as
+    # the gait fades out, CLOSING_STEP_MARGIN_S before the segment ends.
+    first_i = ipsi[~keep_i][0] if (~keep_i).any() else np.inf
+    first_c = contra[~keep_c][0] if (~keep_c).any() else np.inf
+    closing = min(min(first_i, first_c), duration_s - CLOSING_STEP_MARGIN_S)
+    last = max(
+        ipsi_out[-1] if len(ipsi_out) else -np.inf, contra_out[-1] if len(contra_out) else -np.inf
+    )
+    if not (np.isfinite(last) and closing - last >= MIN_CLOSING_STEP_S):
+        return ipsi_out, contra_out, strides, None
+    if first_i < first_c:
+        ipsi_out = np.append(ipsi_out, closing)
+    else:
+        contra_out = np.append(contra_out, closing)
+    return ipsi_out, contra_out, strides, float(closing)
 
 
 def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Motion:
     spec = spec or spec_for(seg, ctx)
     n = ctx.n_samples(seg.duration_s)
     t = ctx.t(n)
-    ipsi, contra, strides = heel_strikes(spec, seg.duration_s, ctx.rng)
+    ipsi, contra, strides, closing = heel_strikes(spec, seg.duration_s, ctx.rng)
+    # The gait phase and the strides run on the full strides, without the closing step (unless it
+    # is the instrumented leg's only strike).
+    full = ipsi[ipsi != closing] if (ipsi != closing).any() else ipsi
     # Gait phase of the instrumented leg, continuous across strides (and before the first one).
-    knots = np.concatenate(([ipsi[0] - strides[0]], ipsi, [ipsi[-1] + strides[len(ipsi) - 1]]))
+    knots = np.concatenate(([full[0] - strides[0]], full, [full[-1] + strides[len(full) - 1]]))
     cycle = np.interp(t, knots, np.arange(len(knots)) - 1.0)
     phase = cycle - np.floor(cycle)
 
@@ -204,6 +234,11 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
     v = spec.speed_mps * ramp * (1 + 0.04 * np.cos(4 * np.pi * phase))
     hip[:, 0] = np.cumsum(v) / ctx.rate_hz
     hip[:, 1] = 0.02 * ramp * np.sin(2 * np.pi * phase)
+    heading = np.zeros(n)
+    if spec.turn_deg:
+        heading, path_y = _turn_path(v, spec.turn_deg, ctx.rate_hz)
+        hip[:, 0] = np.cumsum(v * np.cos(heading)) / ctx.rate_hz
+        hip[:, 1] += path_y
     bob = -spec.vertical_amp_m * 0.5 * (1 + np.cos(4 * np.pi * phase))
     if spec.flight:
         bob = spec.vertical_amp_m * 0.5 * (1 - np.cos(4 * np.pi * (phase - spec.stance / 2)))
@@ -213,7 +248,7 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
         climb_mps = spec.climb_m_per_step * spec.cadence_spm / 60.0
         climb = np.cumsum(climb_mps * ramp) / ctx.rate_hz
         hip[:, 2] += climb
-    yaw = np.deg2rad(4.0) * ramp * np.sin(2 * np.pi * phase)
+    yaw = heading + np.deg2rad(4.0) * ramp * np.sin(2 * np.pi * phase)
     trunk = np.deg2rad(4.0) * ramp + np.deg2rad(1.5) * ramp * np.sin(4 * np.pi * phase)
 
     # Load: stance of the instrumented leg, per-stride peak variability of 4 % (assumption).
@@ -239,25 +274,50 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
     )
     g = phys.G_MPS2
     for k, ts in enumerate(ipsi):
-        gain = stride_gain[min(k, len(strides) - 1)]
+        gain = stride_gain[min(k, len(strides) - 1)] * (CLOSING_IMPACT if ts == closing else 1.0)
         m.impacts.append(Impact(ts, spec.impact_g * g * ctx.site.impact_gain * gain))
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=True)))
     # Kinematic truth per stride of the instrumented leg (heel strike to its next one): the
-    # pelvis's forward travel over it, the stride length the biomarkers are judged against.
-    x = hip[:, 0]
-    for a, b in pairwise(ipsi):
+    # pelvis's travel along its path over it, the stride length the biomarkers are judged against.
+    x = np.cumsum(v) / ctx.rate_hz  # the path walked (= hip x on a straight bout, not in a turn)
+    for a, b in pairwise(full):
         length_m = float(np.interp(b, t, x) - np.interp(a, t, x))
         m.events.append((a, "stride_length_m", round(length_m, 4)))
     for ts in contra:
         # The other leg's strike reaches the sensor through the pelvis: a trunk sensor feels both
         # legs alike, the operated leg's thigh and shank much less (assumption).
-        share = CONTRA_IMPACT_SHARE[ctx.site.segment]
+        share = CONTRA_IMPACT_SHARE[ctx.site.segment] * (CLOSING_IMPACT if ts == closing else 1.0)
         m.impacts.append(
             Impact(ts, share * spec.impact_g * g * ctx.site.impact_gain, (0.1, 0.0, 1.0))
         )
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=False)))
     m.labels.append((0.0, seg.duration_s, seg.activity))
     return m
+
+
+#: A turn spans at least this much walked path, longer for larger turns (180° turns take
+#: 3-5 steps; Mobilise-D turn definitions, Pham 2017: turns of 90-180° over 2-4 steps).
+TURN_PATH_M = 1.2
+
+
+def _turn_path(v: np.ndarray, turn_deg: float, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Heading (rad) and lateral path (m) of a bout that turns by ``turn_deg`` a third of the way
+    along and back two thirds of the way: the heading and the lateral position return to the
+    start's, so the next segment joins without a jump (the generator keeps no world heading)."""
+    dist = np.cumsum(v) / rate_hz
+    total = max(float(dist[-1]), 1e-9)
+    length = min(max(TURN_PATH_M, TURN_PATH_M * turn_deg / 180.0), total / 3)
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        return 0.5 * (1 - np.cos(np.pi * np.clip(x, 0.0, 1.0)))
+
+    turn = np.deg2rad(turn_deg)
+    heading = turn * (
+        smooth((dist - (total / 3 - length / 2)) / length)
+        - smooth((dist - (2 * total / 3 - length / 2)) / length)
+    )
+    y = np.cumsum(v * np.sin(heading)) / rate_hz
+    return heading, y - y[-1] * smooth(dist / total)
 
 
 def _leg(ctx: Context, *, ipsilateral: bool) -> float:

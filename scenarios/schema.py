@@ -209,6 +209,8 @@ ACTIVITIES: dict[str, tuple[dict[str, Any], Any]] = {
             "symmetry_index_pct": Num(-40, 40, "%", 0.0),
             "weight_bearing_pct": _WB,
             "crutches": Flag(False),
+            # the bout turns by this much a third of the way and back at two thirds
+            "turn_deg": Num(0, 180, "deg", 0.0),
         },
         "steps",
     ),

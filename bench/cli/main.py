@@ -19,6 +19,7 @@ from bench.cli import (
     run_cmd,
     scenarios_cmd,
     system_cmd,
+    validate_real_cmd,
 )
 from bench.errors import BenchError
 from chip_sim.errors import ChipError
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulate_cmd.add_parser(sub)
     system_cmd.add_parser(sub)
     biomarkers_cmd.add_parser(sub)
+    validate_real_cmd.add_parser(sub)
     return parser
 
 

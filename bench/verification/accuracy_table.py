@@ -14,14 +14,38 @@ from chip_sim.pipeline import run_scenario
 from scenarios import library
 from scenarios.digest import render_digest
 
+#: Level walking on every implant site: the knee tibial tray at three speeds, the tibial plate
+#: and the ankle orthosis at 0.8-1.7 m/s (KA-001), and free-living-like bouts on all six sites.
+FREE_LIVING = tuple(
+    f"free_living_{site}"
+    for site in (
+        "knee_tibial_tray",
+        "tibial_plate",
+        "ankle_orthosis",
+        "hip_stem",
+        "femoral_plate",
+        "lower_back",
+    )
+)
 STEP_SCENARIOS = (
     "walk_level_0p8",
     "walk_level_1p3",
     "walk_level_1p7",
+    "walk_level_tibial_plate",
+    "walk_level_ankle_orthosis",
     "antalgic_limp",
     "walk_lower_back_wearable",
+    *FREE_LIVING,
 )
-COUNT_LIMITS = {"walk_level_1p3": 0.03, "walk_level_0p8": 0.05, "walk_level_1p7": 0.05}
+#: SRS-003 (3 %, 1.1-1.5 m/s) and SRS-004 (5 %, 0.8-1.7 m/s): scenario -> count-error limit.
+COUNT_LIMITS = {
+    "walk_level_1p3": 0.03,
+    "walk_level_0p8": 0.05,
+    "walk_level_1p7": 0.05,
+    "walk_level_tibial_plate": 0.05,
+    "walk_level_ankle_orthosis": 0.05,
+    **dict.fromkeys(FREE_LIVING, 0.05),
+}
 SLOW_SCENARIOS = ("early_post_op_crutches",)
 BOUT_SCENARIOS = (*STEP_SCENARIOS, "stairs_knee", "sit_stand_transitions", "daily_living_morning")
 FALL_SCENARIOS = ("fall_forward", "fall_backward", "fall_sideways", "fall_forward_knee")

@@ -14,6 +14,15 @@ class CoreConfig:
     step_sharp_min_mg: int
     step_adapt_shift: int
     step_refractory: int
+    step_mode: int
+    step_gyro_axis: int
+    step_swing_min_dps: int
+    step_hs_level_dps: int
+    step_stance_min: int
+    step_half_stride: int
+    step_max_stride: int
+    step_contra_slack: int
+    step_gyro_delay: int
     walk_start_steps: int
     walk_max_gap: int
     fall_impact_mg: int
@@ -42,6 +51,15 @@ class CoreConfig:
             "step_sharp_min_mg": "STEP_SHARP_MIN_MG",
             "step_adapt_shift": "STEP_ADAPT_SHIFT",
             "step_refractory": "STEP_REFRACTORY_SAMPLES",
+            "step_mode": "STEP_MODE",
+            "step_gyro_axis": "STEP_GYRO_AXIS",
+            "step_swing_min_dps": "STEP_SWING_MIN_DPS",
+            "step_hs_level_dps": "STEP_HS_LEVEL_DPS",
+            "step_stance_min": "STEP_STANCE_MIN",
+            "step_half_stride": "STEP_HALF_STRIDE_SAMPLES",
+            "step_max_stride": "STEP_MAX_STRIDE_SAMPLES",
+            "step_contra_slack": "STEP_CONTRA_SLACK_SAMPLES",
+            "step_gyro_delay": "STEP_GYRO_DELAY_SAMPLES",
             "walk_start_steps": "WALK_START_STEPS",
             "walk_max_gap": "WALK_MAX_GAP_SAMPLES",
             "fall_impact_mg": "FALL_IMPACT_MG",
@@ -64,3 +82,16 @@ class CoreConfig:
         }
         assert set(names) == {f.name for f in fields(cls)}
         return cls(**{k: regs[v] for k, v in names.items()})
+
+    @property
+    def gyro_steps(self) -> bool:
+        """Angular-rate step detection: asked for, and the selected gyro channel is enabled."""
+        return self.step_mode == 1 and bool((self.channel_enable >> self.gyro_channel) & 1)
+
+    @property
+    def gyro_channel(self) -> int:
+        return 3 + self.step_gyro_axis % 3
+
+    @property
+    def gyro_negate(self) -> bool:
+        return self.step_gyro_axis >= 3

@@ -11,6 +11,18 @@ Per sample (index i since the last reset) the core computes:
   max(STEP_SHARP_MIN_MG, peak_avg >> STEP_ADAPT_SHIFT) and lies at least STEP_REFRACTORY_SAMPLES
   after the previous step's peak is a STEP, decided at i. peak_avg += (r − peak_avg) >> 2 on
   each step;
+  with STEP_MODE 1 (and its gyro channel enabled) steps come from the sagittal angular rate w
+  instead (the STEP_GYRO_AXIS channel, negated for axes 3–5; no data reads as 0): a sample with
+  w ≤ −10·STEP_SWING_MIN_DPS arms (a swing); the next sample with w ≥ 10·STEP_HS_LEVEL_DPS is the
+  instrumented leg's heel strike h, its STEP decided STEP_GYRO_DELAY_SAMPLES later (the latency
+  of a shock's sharpness peak, so both legs' STEPs lag their heel strikes alike; no arming until
+  then). The other leg's heel strike is expected half a stride after h (half the samples since
+  the previous heel strike when that is at most STEP_MAX_STRIDE_SAMPLES, else
+  STEP_HALF_STRIDE_SAMPLES): its window runs from that time minus STEP_CONTRA_SLACK_SAMPLES (at
+  least STEP_REFRACTORY_SAMPLES and more than the delay after h) to that time plus the slack. In
+  it, while the sum of w over the samples since h is at least 10·STEP_STANCE_MIN (the leg rotated
+  over its planted foot), the other leg's STEP is the first sharpness peak as above (it updates
+  peak_avg), or else the window's last sample. A new heel strike closes the window;
 - walking bouts from the steps: WALK_START at the step that completes WALK_START_STEPS steps
   with gaps ≤ WALK_MAX_GAP_SAMPLES; WALK_END when the gap since the last step exceeds it;
 - falls: an impact (mag ≥ FALL_IMPACT_MG) arms the detector; the peak is tracked for
@@ -63,6 +75,18 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     bout_active = False
     bout_steps = 0
     last_step = None
+    # angular-rate steps
+    gyro = cfg.gyro_steps
+    g_ch, g_neg = cfg.gyro_channel, cfg.gyro_negate
+    swing_level = -10 * cfg.step_swing_min_dps
+    hs_level = 10 * cfg.step_hs_level_dps
+    stance_level = 10 * cfg.step_stance_min
+    armed = False
+    last_hs = None
+    pending_at = None  # the last sample of the other leg's window
+    window_from = 0  # its first sample
+    hs_due = None  # the sample the instrumented leg's STEP is decided
+    stance_sum = 0
     # fall state
     fall_armed = False
     impact_i = 0
@@ -126,28 +150,58 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         if bout_active and i - last_step == cfg.walk_max_gap + 1:
             emit(i, EventCode.WALK_END, bout_steps)
             bout_active = False
+        step_now = False
         r = mag - 2 * mags[i - 1] + mags[i - 2] if i >= 2 else 0
         r_hist.append(r)
+        is_peak, rp = False, 0
         if i >= 2:
             rp, rpp = r_hist[i - 1], r_hist[i - 2]
             threshold = max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift)
             is_peak = rp >= threshold and rp >= rpp and rp > r
-            if is_peak and (last_peak is None or (i - 1) - last_peak >= cfg.step_refractory):
-                step_count += 1
-                peak_avg += (rp - peak_avg) >> 2
-                last_peak = i - 1
-                emit(i, EventCode.STEP, step_count)
-                if last_step is None or i - last_step > cfg.walk_max_gap:
-                    run_steps = 1
-                else:
-                    run_steps += 1
-                last_step = i
-                if bout_active:
-                    bout_steps += 1
-                elif run_steps >= cfg.walk_start_steps:
-                    bout_active = True
-                    bout_steps = run_steps
-                    emit(i, EventCode.WALK_START, 0)
+        if gyro:
+            w = row[g_ch]
+            w = 0 if w == NO_DATA_CODE else (-w if g_neg else w)
+            stance_sum += w
+            if armed and w >= hs_level:
+                armed = False
+                stride = None if last_hs is None else i - last_hs
+                measured = stride is not None and stride <= cfg.step_max_stride
+                half = stride >> 1 if measured else cfg.step_half_stride
+                last_hs = i
+                pending_at, stance_sum = i + half + cfg.step_contra_slack, 0
+                window_from = i + max(
+                    cfg.step_refractory, cfg.step_gyro_delay + 1, half - cfg.step_contra_slack
+                )
+                hs_due = i + cfg.step_gyro_delay
+            elif pending_at is not None:
+                rotated = stance_sum >= stance_level
+                if i >= window_from and is_peak and rotated:
+                    peak_avg += (rp - peak_avg) >> 2  # the other leg's shock, as it reaches us
+                    pending_at, step_now = None, True
+                elif pending_at == i:
+                    pending_at, step_now = None, rotated
+            if hs_due == i:
+                hs_due, step_now = None, True
+            if w <= swing_level and hs_due is None:
+                armed = True
+        elif is_peak and (last_peak is None or (i - 1) - last_peak >= cfg.step_refractory):
+            peak_avg += (rp - peak_avg) >> 2
+            last_peak = i - 1
+            step_now = True
+        if step_now:
+            step_count += 1
+            emit(i, EventCode.STEP, step_count)
+            if last_step is None or i - last_step > cfg.walk_max_gap:
+                run_steps = 1
+            else:
+                run_steps += 1
+            last_step = i
+            if bout_active:
+                bout_steps += 1
+            elif run_steps >= cfg.walk_start_steps:
+                bout_active = True
+                bout_steps = run_steps
+                emit(i, EventCode.WALK_START, 0)
 
         # --- falls ------------------------------------------------------------------------------
         if not fall_armed:

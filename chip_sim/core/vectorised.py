@@ -87,24 +87,11 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
                 active.append((ch, first, b))
 
     # --- steps and walking bouts -------------------------------------------------------------
-    r = np.zeros(n, dtype=np.int32)
-    r[2:] = mag[2:] - 2 * mag[1:-1] + mag[:-2]
-    cand_idx = np.zeros(0, dtype=np.int64)
-    if n > 2:
-        rp, rpp, rc = r[1:-1], r[:-2], r[2:]
-        cand_idx = np.flatnonzero((rp >= cfg.step_sharp_min_mg) & (rp >= rpp) & (rp > rc)) + 2
-    steps: list[int] = []
-    peak_avg, last_peak = 0, None
-    for i, rp in zip(cand_idx.tolist(), r[cand_idx - 1].tolist(), strict=True):
-        if rp < max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift):
-            continue
-        if last_peak is not None and (i - 1) - last_peak < cfg.step_refractory:
-            continue
-        peak_avg += (rp - peak_avg) >> 2
-        last_peak = i - 1
-        steps.append(i)
-        emit(i, EventCode.STEP, len(steps))
-    del r
+    steps = (
+        gyro_steps(column(cfg.gyro_channel), mag, cfg) if cfg.gyro_steps else _acc_steps(mag, cfg)
+    )
+    for k, i in enumerate(steps):
+        emit(i, EventCode.STEP, k + 1)
     gap = cfg.walk_max_gap
     bout_active, run_steps, bout_steps, last_step = False, 0, 0, None
     for d in steps:
@@ -208,3 +195,96 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         flags[lo:hi] |= 1 << ch
     status["fault_flags"] = flags
     return ev, list(map(tuple, status.tolist()))
+
+
+def _sharpness_peaks(mag: np.ndarray, cfg: CoreConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Samples i deciding a local maximum of the sharpness at i − 1 that reaches the floor
+    STEP_SHARP_MIN_MG, and that maximum (the adaptive part of the threshold is stateful)."""
+    n = len(mag)
+    r = np.zeros(n, dtype=np.int32)
+    r[2:] = mag[2:] - 2 * mag[1:-1] + mag[:-2]
+    if n <= 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rp, rpp, rc = r[1:-1], r[:-2], r[2:]
+    cand = np.flatnonzero((rp >= cfg.step_sharp_min_mg) & (rp >= rpp) & (rp > rc)) + 2
+    return cand, r[cand - 1].astype(np.int64)
+
+
+def _acc_steps(mag: np.ndarray, cfg: CoreConfig) -> list[int]:
+    """STEP_MODE 0: local maxima of the |acc| sharpness that pass the adaptive threshold."""
+    cand, peaks = _sharpness_peaks(mag, cfg)
+    steps: list[int] = []
+    peak_avg, last_peak = 0, None
+    for i, rp in zip(cand.tolist(), peaks.tolist(), strict=True):
+        if rp < max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift):
+            continue
+        if last_peak is not None and (i - 1) - last_peak < cfg.step_refractory:
+            continue
+        peak_avg += (rp - peak_avg) >> 2
+        last_peak = i - 1
+        steps.append(i)
+    return steps
+
+
+def gyro_steps(raw: np.ndarray, mag: np.ndarray, cfg: CoreConfig) -> list[int]:
+    """STEP_MODE 1: the instrumented leg's heel strikes from the sagittal rate; the other leg's
+    step in the window after each (rules in ``reference``)."""
+    w = raw.astype(np.int64)
+    w[raw == NO_DATA_CODE] = 0
+    if cfg.gyro_negate:
+        np.negative(w, out=w)
+    n = len(w)
+    arm = np.flatnonzero(w <= -10 * cfg.step_swing_min_dps)
+    fire = np.flatnonzero(w >= 10 * cfg.step_hs_level_dps)
+    # A heel strike is the first "reversed" sample after a swing sample that came once the
+    # previous heel strike's STEP was decided (the levels are disjoint: no sample does both).
+    delay = cfg.step_gyro_delay
+    hs: list[int] = []
+    pos = 0
+    while True:
+        a = int(np.searchsorted(arm, pos))
+        if a == len(arm):
+            break
+        f = int(np.searchsorted(fire, arm[a], side="right"))
+        if f == len(fire):
+            break
+        hs.append(int(fire[f]))
+        pos = hs[-1] + delay
+    if not hs:
+        return []
+    cs = np.cumsum(w)
+    cand, peaks = _sharpness_peaks(mag, cfg)
+    cand_l, peaks_l = cand.tolist(), peaks.tolist()
+    level = 10 * cfg.step_stance_min
+    steps: list[int] = []
+    peak_avg = 0
+    for j, h in enumerate(hs):
+        if h + delay < n:
+            steps.append(h + delay)
+        nxt = hs[j + 1] if j + 1 < len(hs) else n  # the window ends before the next heel strike
+        stride = h - hs[j - 1] if j else None
+        half = (
+            stride >> 1
+            if stride is not None and stride <= cfg.step_max_stride
+            else (cfg.step_half_stride)
+        )
+        close = h + half + cfg.step_contra_slack
+        last = min(close, nxt - 1)
+        first = h + max(cfg.step_refractory, delay + 1, half - cfg.step_contra_slack)
+        lo = int(np.searchsorted(cand, first))
+        found = False
+        for c in range(lo, len(cand_l)):
+            i = cand_l[c]
+            if i > last:
+                break
+            rp = peaks_l[c]
+            if rp >= max(cfg.step_sharp_min_mg, peak_avg >> cfg.step_adapt_shift) and (
+                cs[i] - cs[h] >= level
+            ):
+                peak_avg += (rp - peak_avg) >> 2
+                steps.append(i)
+                found = True
+                break
+        if not found and close < nxt and cs[close] - cs[h] >= level:
+            steps.append(close)
+    return steps

@@ -6,7 +6,8 @@ Methods (docs/biomarkers.md):
 - *strides* of the instrumented leg: from mid-swing to mid-swing, the largest sagittal angular
   rate of each gait cycle (the gyroscope turned into the segment frame by the implant's mounting,
   known from the post-operative X-ray); *stride time* their median interval; *cadence* 120 /
-  stride time (two steps per stride; a missed or extra step decision does not disturb it).
+  stride time (two steps per stride; a missed or extra step decision does not disturb it). A
+  trunk sensor sees no leg swing: there stride time and cadence come from the step decisions.
 - *legs*: in a stride holding exactly two chip steps, the first is the instrumented leg's heel
   strike (it ends the swing), the second the other leg's; other strides label none.
 - *segment range of motion* (tibia for shank implants, femur for thigh implants): the sagittal
@@ -172,7 +173,11 @@ def bout_biomarkers(
     strides_s = bout.window_t0_s + swings / bout.rate_hz
     stride_s = float(np.median(np.diff(strides_s))) if len(swings) > 1 else np.nan
     # Two steps per stride of one leg: cadence from the gyroscope's strides, which a missed or
-    # an extra step decision does not disturb.
+    # an extra step decision does not disturb. A trunk sensor has no leg swing to see (its rate
+    # shows turns, not strides): there the cadence comes from the step decisions.
+    if segment == "trunk":
+        stride_s = 2.0 * (t[-1] - t[0]) / (len(t) - 1) if len(t) > 1 else np.nan
+        strides_s = np.zeros(0)
     row["cadence_spm"] = 120.0 / stride_s
     roms = stride_roms_deg(rate, bout.window_t0_s, bout.rate_hz, strides_s)
     rom = float(np.median(roms)) if len(roms) else np.nan

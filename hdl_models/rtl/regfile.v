@@ -23,6 +23,15 @@ module regfile (
     output reg  [31:0] step_sharp_min_mg,
     output reg  [31:0] step_adapt_shift,
     output reg  [31:0] step_refractory_samples,
+    output reg  [31:0] step_mode,
+    output reg  [31:0] step_gyro_axis,
+    output reg  [31:0] step_swing_min_dps,
+    output reg  [31:0] step_hs_level_dps,
+    output reg  [31:0] step_stance_min,
+    output reg  [31:0] step_half_stride_samples,
+    output reg  [31:0] step_max_stride_samples,
+    output reg  [31:0] step_contra_slack_samples,
+    output reg  [31:0] step_gyro_delay_samples,
     output reg  [31:0] walk_start_steps,
     output reg  [31:0] walk_max_gap_samples,
     output reg  [31:0] fall_impact_mg,
@@ -55,6 +64,15 @@ module regfile (
             step_sharp_min_mg <= 32'sd40;
             step_adapt_shift <= 32'sd3;
             step_refractory_samples <= 32'sd25;
+            step_mode <= 32'sd0;
+            step_gyro_axis <= 32'sd1;
+            step_swing_min_dps <= 32'sd50;
+            step_hs_level_dps <= 32'sd0;
+            step_stance_min <= 32'sd800;
+            step_half_stride_samples <= 32'sd55;
+            step_max_stride_samples <= 32'sd400;
+            step_contra_slack_samples <= 32'sd15;
+            step_gyro_delay_samples <= 32'sd3;
             walk_start_steps <= 32'sd4;
             walk_max_gap_samples <= 32'sd200;
             fall_impact_mg <= 32'sd4000;
@@ -111,6 +129,42 @@ module regfile (
                     end else status <= 3'd5;
                     8'h23: if (v >= 32'sd5 && v <= 32'sd200) begin
                         step_refractory_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h24: if (v >= 32'sd0 && v <= 32'sd1) begin
+                        step_mode <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h25: if (v >= 32'sd0 && v <= 32'sd5) begin
+                        step_gyro_axis <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h26: if (v >= 32'sd10 && v <= 32'sd1000) begin
+                        step_swing_min_dps <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h27: if (v >= 32'sd0 && v <= 32'sd500) begin
+                        step_hs_level_dps <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2A: if (v >= 32'sd0 && v <= 32'sd30000) begin
+                        step_stance_min <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2B: if (v >= 32'sd10 && v <= 32'sd200) begin
+                        step_half_stride_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2C: if (v >= 32'sd50 && v <= 32'sd1000) begin
+                        step_max_stride_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2D: if (v >= 32'sd0 && v <= 32'sd100) begin
+                        step_contra_slack_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2E: if (v >= 32'sd0 && v <= 32'sd20) begin
+                        step_gyro_delay_samples <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
                     8'h28: if (v >= 32'sd2 && v <= 32'sd20) begin
@@ -207,6 +261,15 @@ module regfile (
                     8'h21: rdata <= step_sharp_min_mg;
                     8'h22: rdata <= step_adapt_shift;
                     8'h23: rdata <= step_refractory_samples;
+                    8'h24: rdata <= step_mode;
+                    8'h25: rdata <= step_gyro_axis;
+                    8'h26: rdata <= step_swing_min_dps;
+                    8'h27: rdata <= step_hs_level_dps;
+                    8'h2A: rdata <= step_stance_min;
+                    8'h2B: rdata <= step_half_stride_samples;
+                    8'h2C: rdata <= step_max_stride_samples;
+                    8'h2D: rdata <= step_contra_slack_samples;
+                    8'h2E: rdata <= step_gyro_delay_samples;
                     8'h28: rdata <= walk_start_steps;
                     8'h29: rdata <= walk_max_gap_samples;
                     8'h30: rdata <= fall_impact_mg;

@@ -98,6 +98,8 @@ module smile_core #(
     wire [31:0] r_impact, r_settle, r_still, r_still_mg, r_cos, r_ref_delay, r_ref_samples;
     wire [31:0] r_ov_limit, r_ov_min, r_ov_hyst, r_temp_limit, r_temp_hyst, r_temp_min;
     wire [31:0] r_sat, r_stuck, r_stuck_mask, r_dropout;
+    wire [31:0] r_step_mode, r_gyro_axis, r_swing_min, r_hs_level, r_stance_min, r_half_stride;
+    wire [31:0] r_max_stride, r_contra_slack, r_gyro_delay;
     reg  [31:0] step_count;
     reg  [7:0]  fault_flags;
     reg  [31:0] events_dropped;
@@ -123,6 +125,15 @@ module smile_core #(
         .step_sharp_min_mg      (r_sharp_min),
         .step_adapt_shift       (r_adapt_shift),
         .step_refractory_samples(r_refractory),
+        .step_mode              (r_step_mode),
+        .step_gyro_axis         (r_gyro_axis),
+        .step_swing_min_dps     (r_swing_min),
+        .step_hs_level_dps      (r_hs_level),
+        .step_stance_min        (r_stance_min),
+        .step_half_stride_samples(r_half_stride),
+        .step_max_stride_samples(r_max_stride),
+        .step_contra_slack_samples(r_contra_slack),
+        .step_gyro_delay_samples(r_gyro_delay),
         .walk_start_steps       (r_walk_start),
         .walk_max_gap_samples   (r_walk_gap),
         .fall_impact_mg         (r_impact),
@@ -183,6 +194,19 @@ module smile_core #(
         .i_step_sharp_min_mg      (r_sharp_min),
         .i_step_adapt_shift       (r_adapt_shift),
         .i_step_refractory_samples(r_refractory),
+        .i_gx                     (cur[63:48]),
+        .i_gy                     (cur[79:64]),
+        .i_gz                     (cur[95:80]),
+        .i_gyro_enable            (r_channel_enable[5:3]),
+        .i_step_mode              (r_step_mode),
+        .i_step_gyro_axis         (r_gyro_axis),
+        .i_step_swing_min_dps     (r_swing_min),
+        .i_step_hs_level_dps      (r_hs_level),
+        .i_step_stance_min        (r_stance_min),
+        .i_step_half_stride_samples(r_half_stride),
+        .i_step_max_stride_samples(r_max_stride),
+        .i_step_contra_slack_samples(r_contra_slack),
+        .i_step_gyro_delay_samples(r_gyro_delay),
         .o_ready                  (step_ready),
         .o_step                   (step_pulse),
         .o_step_index             (step_index),

@@ -8,6 +8,19 @@
 //    and r[i-1] >= r[i-2] and r[i-1] > r[i]
 //    and (no previous step, or (i-1) - last_peak >= STEP_REFRACTORY_SAMPLES);
 //   then step_count += 1, peak_avg += (r[i-1] - peak_avg) >>> 2, last_peak = i - 1.
+// With STEP_MODE 1 and the STEP_GYRO_AXIS channel enabled, steps come from the sagittal rate
+// w (that channel, negated for axes 3-5, 0 for NO_DATA) and the sharpness above; |a| is still
+// computed (o_mag). Per sample, in this order:
+//   stance_sum += w;
+//   if armed and w >= 10·HS_LEVEL: a heel strike h = i: armed = 0, the other leg's window runs
+//        from h + max(REFRACTORY, DELAY + 1, half - SLACK) to h + half + SLACK, with
+//        half = stride >> 1 (stride = h - last_hs <= MAX_STRIDE) else HALF_STRIDE; stance_sum = 0;
+//        the instrumented leg's STEP is due at h + DELAY;
+//   else if the window is open: a sharpness peak (as above) in it with stance_sum >= 10·STANCE_MIN
+//        is the other leg's STEP (peak_avg updated, window closed); else at its last sample the
+//        window closes, a STEP when stance_sum >= 10·STANCE_MIN;
+//   the due STEP is decided at its sample;
+//   then armed |= w <= -10·SWING_MIN, unless a STEP is still due.
 //
 //   i_valid       one-clock sample strobe with i_ax/i_ay/i_az; taken only while o_ready is high
 //   o_ready       idle: the previous sample is decided. A sample takes 19 clocks (square sum and
@@ -31,6 +44,19 @@ module step_detector (
     input  wire        [31:0] i_step_sharp_min_mg,
     input  wire        [31:0] i_step_adapt_shift,
     input  wire        [31:0] i_step_refractory_samples,
+    input  wire signed [15:0] i_gx,
+    input  wire signed [15:0] i_gy,
+    input  wire signed [15:0] i_gz,
+    input  wire        [2:0]  i_gyro_enable,  // CHANNEL_ENABLE bits of GYR_X..GYR_Z
+    input  wire        [31:0] i_step_mode,
+    input  wire        [31:0] i_step_gyro_axis,
+    input  wire        [31:0] i_step_swing_min_dps,
+    input  wire        [31:0] i_step_hs_level_dps,
+    input  wire        [31:0] i_step_stance_min,
+    input  wire        [31:0] i_step_half_stride_samples,
+    input  wire        [31:0] i_step_max_stride_samples,
+    input  wire        [31:0] i_step_contra_slack_samples,
+    input  wire        [31:0] i_step_gyro_delay_samples,
     output wire               o_ready,
     output reg                o_step,
     output reg         [31:0] o_step_index,
@@ -92,6 +118,53 @@ module step_detector (
     wire        step = is_peak && refractory_ok;
     wire signed [33:0] peak_delta = r1 - peak_avg;
 
+    // --- angular-rate steps (STEP_MODE 1); 40-bit signed: exact for every register value ---------
+    wire        axis_neg = i_step_gyro_axis >= 32'd3;
+    wire [1:0]  axis_sel = axis_neg ? i_step_gyro_axis[1:0] - 2'd3 : i_step_gyro_axis[1:0];
+    wire        gyro_mode = i_step_mode == 32'd1 && i_gyro_enable[axis_sel];
+    wire signed [15:0] g_raw = axis_sel == 2'd0 ? i_gx : axis_sel == 2'd1 ? i_gy : i_gz;
+    wire signed [39:0] g_ext = g_raw == $signed(NO_DATA) ? 40'sd0 : {{24{g_raw[15]}}, g_raw};
+    wire signed [39:0] w = axis_neg ? -g_ext : g_ext;
+    function automatic signed [39:0] times10(input [31:0] x);
+        times10 = $signed({8'd0, x}) * 40'sd10;
+    endfunction
+    wire signed [39:0] swing_level = -times10(i_step_swing_min_dps);
+    wire signed [39:0] hs_level = times10(i_step_hs_level_dps);
+    wire signed [39:0] stance_level = times10(i_step_stance_min);
+    reg         armed;
+    reg         have_hs;
+    reg  [31:0] last_hs;
+    reg         pending;       // the other leg's window is open
+    reg  [31:0] pending_at;    // its last sample
+    reg  [31:0] window_from;   // its first sample
+    reg         hs_pending;    // the instrumented leg's STEP is not decided yet
+    reg  [31:0] hs_due;        // the sample it is decided
+    reg  signed [39:0] stance_sum;
+    wire signed [39:0] stance_now = stance_sum + w;
+    wire [31:0] stride = idx - last_hs;
+    wire [31:0] half = have_hs && stride <= i_step_max_stride_samples
+        ? {1'b0, stride[31:1]} : i_step_half_stride_samples;
+    // window start offset: max(REFRACTORY, DELAY + 1, half - SLACK), signed (half - SLACK < 0)
+    wire signed [34:0] early = $signed({3'd0, half}) - $signed({3'd0, i_step_contra_slack_samples});
+    wire signed [34:0] refr  = $signed({3'd0, i_step_refractory_samples});
+    wire signed [34:0] after = $signed({3'd0, i_step_gyro_delay_samples}) + 35'sd1;
+    wire signed [34:0] m1 = refr > after ? refr : after;
+    // from_off lies in 1 .. 2^31 (a register value): its bits above 31 are always zero
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [34:0] from_off = early > m1 ? early : m1;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire        heel_strike = armed && w >= hs_level;
+    wire        rotated = stance_now >= stance_level;
+    wire        in_window = pending && !heel_strike;
+    wire        acc_other = in_window && idx >= window_from && is_peak && rotated;
+    wire        close_other = in_window && !acc_other && pending_at == idx;
+    wire        due_now = heel_strike ? i_step_gyro_delay_samples == 32'd0
+                                      : hs_pending && hs_due == idx;
+    wire        due_later = heel_strike ? i_step_gyro_delay_samples != 32'd0
+                                        : hs_pending && hs_due != idx;
+    wire        gyro_step = due_now || acc_other || (close_other && rotated);
+    wire        any_step = gyro_mode ? gyro_step : step;
+
     always @(posedge clk or negedge rst_n) begin
         if (!rst_n) begin
             state        <= S_IDLE;
@@ -107,6 +180,15 @@ module step_detector (
             o_step       <= 1'b0;
             o_step_index <= 32'd0;
             o_step_count <= 32'd0;
+            armed        <= 1'b0;
+            have_hs      <= 1'b0;
+            last_hs      <= 32'd0;
+            pending      <= 1'b0;
+            pending_at   <= 32'd0;
+            window_from  <= 32'd0;
+            hs_pending   <= 1'b0;
+            hs_due       <= 32'd0;
+            stance_sum   <= 40'sd0;
         end else begin
             o_step <= 1'b0;
             case (state)
@@ -123,13 +205,33 @@ module step_detector (
                     state <= S_DECIDE;
                 end
                 default: begin  // S_DECIDE
-                    if (step) begin
+                    if (any_step) begin
                         o_step       <= 1'b1;
                         o_step_index <= idx;
                         o_step_count <= o_step_count + 32'd1;
+                    end
+                    if (!gyro_mode && step) begin
                         peak_avg     <= peak_avg + (peak_delta >>> 2);
                         last_peak    <= idx - 32'd1;
                         have_peak    <= 1'b1;
+                    end
+                    if (gyro_mode) begin
+                        if (heel_strike) begin
+                            armed       <= 1'b0;
+                            have_hs     <= 1'b1;
+                            last_hs     <= idx;
+                            pending     <= 1'b1;
+                            pending_at  <= idx + half + i_step_contra_slack_samples;
+                            window_from <= idx + from_off[31:0];
+                            hs_due      <= idx + i_step_gyro_delay_samples;
+                            stance_sum  <= 40'sd0;
+                        end else begin
+                            if (acc_other || close_other) pending <= 1'b0;
+                            stance_sum <= stance_now;
+                        end
+                        if (acc_other) peak_avg <= peak_avg + (peak_delta >>> 2);
+                        hs_pending <= due_later;
+                        if (w <= swing_level && !due_later) armed <= 1'b1;
                     end
                     mag2  <= mag1;
                     mag1  <= mag;

@@ -4,8 +4,8 @@
 // (hdl_models/tests/test_step.py). No timing constructs: cocotb drives clk, so Verilator needs no
 // --timing.
 //
-// Stimulus file: one sample per line, 12 hex digits = ax ay az, 16-bit two's complement each
-// (NO_DATA is 8000). Its path is given at run time on `stim_path` (an ASCII string, last character
+// Stimulus file: one sample per line, 24 hex digits = ax ay az gx gy gz, 16-bit two's complement
+// each (NO_DATA is 8000; a disabled channel is written as NO_DATA). Its path is given at run time on `stim_path` (an ASCII string, last character
 // in the low byte, leading NUL bytes ignored), so one build serves every scenario.
 //
 //   load      one-clock pulse after reset: read the stimulus, then stream n_samples samples
@@ -26,6 +26,16 @@ module tb_step #(
     input  wire [31:0]         step_sharp_min_mg,
     input  wire [31:0]         step_adapt_shift,
     input  wire [31:0]         step_refractory_samples,
+    input  wire [2:0]          gyro_enable,
+    input  wire [31:0]         step_mode,
+    input  wire [31:0]         step_gyro_axis,
+    input  wire [31:0]         step_swing_min_dps,
+    input  wire [31:0]         step_hs_level_dps,
+    input  wire [31:0]         step_stance_min,
+    input  wire [31:0]         step_half_stride_samples,
+    input  wire [31:0]         step_max_stride_samples,
+    input  wire [31:0]         step_contra_slack_samples,
+    input  wire [31:0]         step_gyro_delay_samples,
     output reg                 done,
     output reg                 overrun,
     output wire                step,
@@ -39,24 +49,37 @@ module tb_step #(
 );
     localparam integer ADDR_BITS = $clog2(MAX_SAMPLES);
 
-    reg [47:0] stim [0:MAX_SAMPLES-1];
+    reg [95:0] stim [0:MAX_SAMPLES-1];
     reg        running;
     reg [31:0] sent;   // samples strobed so far
     reg [31:0] tick;   // clocks since the last strobe
     reg        strobe;
-    reg [47:0] sample;
+    reg [95:0] sample;
     wire       ready;
 
     step_detector u_dut (
         .clk                      (clk),
         .rst_n                    (rst_n),
         .i_valid                  (strobe),
-        .i_ax                     (sample[47:32]),
-        .i_ay                     (sample[31:16]),
-        .i_az                     (sample[15:0]),
+        .i_ax                     (sample[95:80]),
+        .i_ay                     (sample[79:64]),
+        .i_az                     (sample[63:48]),
         .i_step_sharp_min_mg      (step_sharp_min_mg),
         .i_step_adapt_shift       (step_adapt_shift),
         .i_step_refractory_samples(step_refractory_samples),
+        .i_gx                     (sample[47:32]),
+        .i_gy                     (sample[31:16]),
+        .i_gz                     (sample[15:0]),
+        .i_gyro_enable            (gyro_enable),
+        .i_step_mode              (step_mode),
+        .i_step_gyro_axis         (step_gyro_axis),
+        .i_step_swing_min_dps     (step_swing_min_dps),
+        .i_step_hs_level_dps      (step_hs_level_dps),
+        .i_step_stance_min        (step_stance_min),
+        .i_step_half_stride_samples(step_half_stride_samples),
+        .i_step_max_stride_samples(step_max_stride_samples),
+        .i_step_contra_slack_samples(step_contra_slack_samples),
+        .i_step_gyro_delay_samples(step_gyro_delay_samples),
         .o_ready                  (ready),
         .o_step                   (step),
         .o_step_index             (step_index),
@@ -84,7 +107,7 @@ module tb_step #(
             sent    <= 32'd0;
             tick    <= 32'd0;
             strobe  <= 1'b0;
-            sample  <= 48'd0;
+            sample  <= 96'd0;
             done    <= 1'b0;
             overrun <= 1'b0;
         end else begin

@@ -5,8 +5,8 @@ One case per simulation, described by the JSON file named in the environment var
 ``STEP_CASE_JSON`` (written by tests/hdl/test_step_equivalence.py)::
 
     {"name": ..., "stimulus": "<absolute path of the $readmemh hex file>", "n_samples": N,
-     "registers": {"STEP_SHARP_MIN_MG": ..., "STEP_ADAPT_SHIFT": ...,
-                   "STEP_REFRACTORY_SAMPLES": ...},
+     "registers": {"STEP_SHARP_MIN_MG": ..., ..., "STEP_MAX_STRIDE_SAMPLES": ...,
+                   "GYRO_ENABLE": <CHANNEL_ENABLE bits 3-5>},
      "steps": [[sample_index, value], ...]}          # chip_sim Chip(...).run(codes), STEP only
 
 The harness streams the samples itself; Python only starts the run, collects each STEP pulse
@@ -46,6 +46,16 @@ REGISTER_PORTS = {
     "STEP_SHARP_MIN_MG": "step_sharp_min_mg",
     "STEP_ADAPT_SHIFT": "step_adapt_shift",
     "STEP_REFRACTORY_SAMPLES": "step_refractory_samples",
+    "GYRO_ENABLE": "gyro_enable",
+    "STEP_MODE": "step_mode",
+    "STEP_GYRO_AXIS": "step_gyro_axis",
+    "STEP_SWING_MIN_DPS": "step_swing_min_dps",
+    "STEP_HS_LEVEL_DPS": "step_hs_level_dps",
+    "STEP_STANCE_MIN": "step_stance_min",
+    "STEP_HALF_STRIDE_SAMPLES": "step_half_stride_samples",
+    "STEP_MAX_STRIDE_SAMPLES": "step_max_stride_samples",
+    "STEP_CONTRA_SLACK_SAMPLES": "step_contra_slack_samples",
+    "STEP_GYRO_DELAY_SAMPLES": "step_gyro_delay_samples",
 }
 
 

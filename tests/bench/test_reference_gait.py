@@ -29,9 +29,24 @@ def test_the_library_has_lower_back_scenarios():
     assert "walk_lower_back_wearable" in lower_back_scenarios()
 
 
+#: GaitLumbar drops bouts shorter than this (its published default): on a scenario of shorter
+#: bouts (free-living-like) the reference rightly finds few steps.
+REFERENCE_MIN_BOUT_S = 8.0
+
+
+def long_bouts_only(name: str, seed: int) -> bool:
+    r = render(library.load(name), seed, rate_hz=100)
+    walks = r.segments[r.segments["activity"] == "walk"]
+    length_s = walks["t_end_s"] - walks["t_start_s"]
+    return bool(len(walks)) and bool(np.all(length_s >= REFERENCE_MIN_BOUT_S))
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_finds_a_plausible_number_of_steps(tables, seed):
-    for row in tables[seed]:
+    rows = [row for row in tables[seed] if row["scenario"] in lower_back_scenarios()]
+    judged = [row for row in rows if long_bouts_only(row["scenario"], seed)]
+    assert judged, "no lower-back scenario with bouts the reference is made for"
+    for row in judged:
         ratio = row["ref_steps"] / row["truth_steps"]
         assert 0.5 <= ratio <= 1.5, row
         assert row["ref_sensitivity"] >= 0.5, row

@@ -381,7 +381,13 @@ def test_walking_digitises_at_100hz_with_the_heel_strike_peaks_visible():
     assert codes.codes.shape == (math.ceil(r.n / 10), 8)
     g = np.linalg.norm(codes.codes[:, :3].astype(float), axis=1) / 1000
     g_true = np.linalg.norm(r.acc_mps2, axis=1) / G_MPS2
-    for t in r.events_of("heel_strike")["t_s"]:
+    strikes = r.events_of("heel_strike")["t_s"]
+    walks = r.segments[r.segments["activity"] == "walk"]
+    # each walk's last strike is its closing step, placed (half a shock) as the gait fades out
+    closing = {strikes[strikes <= w["t_end_s"]].max() for w in walks}
+    for t in strikes:
+        if t in closing:
+            continue
         i, j = int(t * 100), int(t * 1000)
         peak, true_peak = g[max(i - 6, 0) : i + 7].max(), g_true[max(j - 60, 0) : j + 60].max()
         assert peak > 1.35  # standing reads 1 g

@@ -76,6 +76,86 @@ def test_refractory_and_adaptive_threshold_reject_small_echoes():
     assert bumps and max(bumps) < 300 + 5 * 60
 
 
+# Sagittal rate on GYR_Y, swing negative (the chip frame's convention); the instrumented leg's
+# STEP decided at its heel strike (no delay) to keep the arithmetic of these cases plain.
+GYRO = {"STEP_MODE": 1, "STEP_GYRO_DELAY_SAMPLES": 0}
+
+
+def strides(heel_strikes, n, *, stance_dps=30, stance_samples=40, skip_stance=()):
+    """Standing codes with a sagittal-rate pattern on GYR_Y: a swing (-200 deg/s for 15 samples)
+    ending just before each heel strike, a reversal (+1 deg/s) at it, then a stance rotation
+    (``stance_dps`` for ``stance_samples``) unless its heel strike is in ``skip_stance``."""
+    codes = standing(n).astype(np.int64)
+    codes[:, 4] = 0
+    for h in heel_strikes:
+        codes[h - 15 : h, 4] = -2000
+        codes[h, 4] = 10
+        if h not in skip_stance:
+            codes[h + 1 : h + 1 + stance_samples, 4] = 10 * stance_dps
+    return codes.astype(np.int16)
+
+
+def test_gyro_steps_heel_strike_then_the_other_leg_by_the_end_of_its_window():
+    hs = [300, 400, 500, 600, 700]
+    out = run_both(strides(hs, 1500, skip_stance=(700,)), GYRO)
+    decided = out.of(EventCode.STEP)["sample_index"].tolist()
+    # No shock from the other leg: its STEP closes the window, half a stride plus the slack (15)
+    # after the heel strike - STEP_HALF_STRIDE_SAMPLES (55) for the first, then half the measured
+    # stride (50). After the last one the leg did not rotate over its foot (the walk ended on
+    # it): no step for the other leg.
+    assert decided == [300, 370, 400, 465, 500, 565, 600, 665, 700]
+    assert out.of(EventCode.STEP)["value"].tolist() == list(range(1, 10))
+    assert events(out, EventCode.WALK_START) == [(465, 0)]
+
+
+def test_gyro_steps_take_the_other_legs_shock_in_its_window_around_half_a_stride():
+    codes = strides([300, 400, 500], 1200).astype(np.int64)
+    codes[310, 2] += 400  # before the window (half a stride - 15 = 40 samples on): not a step
+    codes[348, 2] += 400  # the other leg's heel strike: decided one sample after its peak
+    codes[452, 2] += 400
+    out = run_both(codes.astype(np.int16), GYRO)
+    assert out.of(EventCode.STEP)["sample_index"].tolist() == [300, 349, 400, 453, 500, 565]
+
+
+def test_gyro_steps_need_a_swing_and_enough_stance_rotation():
+    codes = strides([300, 400], 1000, stance_dps=5)  # 5 deg/s x 40 samples = 200 < 800
+    codes[500, 4] = 10  # a reversal without a swing before it: no heel strike
+    out = run_both(codes, GYRO)
+    assert out.of(EventCode.STEP)["sample_index"].tolist() == [300, 400]
+    out = run_both(codes, GYRO | {"STEP_STANCE_MIN": 200})
+    assert out.of(EventCode.STEP)["sample_index"].tolist() == [300, 370, 400, 465]
+
+
+def test_gyro_heel_strike_closes_the_other_legs_window_and_long_strides_are_not_measured():
+    # 40 samples after a heel strike comes the next: the first one's window (to +70) is closed.
+    # 460 samples later (> STEP_MAX_STRIDE_SAMPLES 400) the stride is not measured.
+    out = run_both(strides([300, 340, 800], 1200), GYRO)
+    assert out.of(EventCode.STEP)["sample_index"].tolist() == [300, 340, 375, 800, 870]
+
+
+def test_gyro_heel_strike_step_is_delayed_to_the_shock_latency_and_rearms_after_it():
+    codes = strides([300, 400], 1000).astype(np.int64)
+    codes[402:405, 4] = -2000  # a swing right after the heel strike: ignored until its STEP
+    codes[405, 4] = 10
+    out = run_both(codes.astype(np.int16), GYRO | {"STEP_GYRO_DELAY_SAMPLES": 5})
+    # 305, 405: five samples after each heel strike; 370 closes the first one's window; the swing
+    # at 402-404 armed nothing, so 405's reversal is no heel strike (and it cost the second
+    # stance its rotation: 37 x 30 - 3 x 200 = 510 deg/s x samples < 800, no other leg)
+    assert out.of(EventCode.STEP)["sample_index"].tolist() == [305, 370, 405]
+
+
+def test_gyro_axis_negation_and_fallback_to_acceleration_when_the_gyro_is_off():
+    codes = strides([300, 400, 500], 1000).astype(np.int64)
+    flipped = codes.copy()
+    flipped[:, 4] = -codes[:, 4]
+    a = run_both(codes.astype(np.int16), GYRO)
+    b = run_both(flipped.astype(np.int16), GYRO | {"STEP_GYRO_AXIS": 4})
+    assert np.array_equal(a.events, b.events)
+    codes[[320, 420, 520], 2] += 900  # heel-strike shocks for the acceleration path
+    off = run_both(codes.astype(np.int16), GYRO | {"CHANNEL_ENABLE": 0xFF & ~(1 << 4)})
+    assert off.of(EventCode.STEP)["sample_index"].tolist() == [321, 421, 521]
+
+
 def test_fall_needs_impact_stillness_and_a_turned_posture():
     n = 1200
     codes = standing(n).astype(np.int64)

@@ -2,9 +2,11 @@
 
 For each scenario, the first 60 s of ``run_scenario(library.load(name), seed=1)`` give the codes;
 the golden events are ``Chip(registers).run(codes)`` with code STEP (sample index, value = step
-count), with the scenario's registers ("preset") and with the step registers at their most
-sensitive legal values ("sensitive": low threshold, adaptive threshold and refractory period that
-actually bite, which the presets alone do not exercise). The three accelerometer axes go to a
+count), with the scenario's registers ("preset"), with the acceleration step registers at their
+most sensitive legal values ("sensitive": low threshold, adaptive threshold and refractory period
+that actually bite, which the presets alone do not exercise), and in angular-rate mode on the
+sagittal axis and on its negation with short windows ("gyro", "gyro-negated"). The accelerometer
+and gyroscope axes go to a
 ``$readmemh`` hex file and the harness ``hdl_models/tests/tb_step.v`` streams them inside the HDL;
 ``hdl_models/tests/test_step.py`` compares the STEP pulses exactly. isqrt32 is also checked on its
 own against ``math.isqrt``. Runs on Icarus and Verilator (skipped only when not installed).
@@ -36,11 +38,41 @@ SOURCES = [RTL / "isqrt32.v", RTL / "step_detector.v", HDL / "tests" / "tb_step.
 SCENARIOS = ("walk_level_1p3", "antalgic_limp", "fall_forward_knee")
 DURATION_S = 60
 SEED = 1
-STEP_REGISTERS = ("STEP_SHARP_MIN_MG", "STEP_ADAPT_SHIFT", "STEP_REFRACTORY_SAMPLES")
+STEP_REGISTERS = (
+    "STEP_SHARP_MIN_MG",
+    "STEP_ADAPT_SHIFT",
+    "STEP_REFRACTORY_SAMPLES",
+    "STEP_MODE",
+    "STEP_GYRO_AXIS",
+    "STEP_SWING_MIN_DPS",
+    "STEP_HS_LEVEL_DPS",
+    "STEP_STANCE_MIN",
+    "STEP_HALF_STRIDE_SAMPLES",
+    "STEP_MAX_STRIDE_SAMPLES",
+    "STEP_CONTRA_SLACK_SAMPLES",
+    "STEP_GYRO_DELAY_SAMPLES",
+)
 #: register overrides on top of the scenario's registers (each value is the register's minimum)
 REGISTER_SETS: dict[str, dict[str, int]] = {
     "preset": {},
-    "sensitive": {"STEP_SHARP_MIN_MG": 5, "STEP_ADAPT_SHIFT": 1, "STEP_REFRACTORY_SAMPLES": 5},
+    "sensitive": {
+        "STEP_SHARP_MIN_MG": 5,
+        "STEP_ADAPT_SHIFT": 1,
+        "STEP_REFRACTORY_SAMPLES": 5,
+        "STEP_MODE": 0,
+    },
+    # angular-rate steps on the sagittal axis, then with the axis negated (swing reads positive:
+    # the "other leg" path and its cancellation see different strides) and every window short
+    "gyro": {"STEP_MODE": 1, "STEP_GYRO_AXIS": 1, "STEP_GYRO_DELAY_SAMPLES": 0},
+    "gyro-negated": {
+        "STEP_MODE": 1,
+        "STEP_GYRO_AXIS": 4,
+        "STEP_SWING_MIN_DPS": 10,
+        "STEP_HS_LEVEL_DPS": 3,
+        "STEP_STANCE_MIN": 0,
+        "STEP_HALF_STRIDE_SAMPLES": 10,
+        "STEP_MAX_STRIDE_SAMPLES": 50,
+    },
 }
 
 
@@ -51,13 +83,14 @@ def cases() -> dict[tuple[str, str], Path]:
 
 
 def write_stimulus(path: Path, codes: np.ndarray, channel_enable: int) -> None:
-    """ax ay az of every row as 12 hex digits (16-bit two's complement); disabled axes NO_DATA."""
-    acc = codes[:, :3].astype(np.int64)
-    for ch in range(3):
+    """ax ay az gx gy gz of every row as 24 hex digits (16-bit two's complement); disabled
+    channels NO_DATA."""
+    six = codes[:, :6].astype(np.int64)
+    for ch in range(6):
         if not (channel_enable >> ch) & 1:
-            acc[:, ch] = NO_DATA_CODE
-    words = acc & 0xFFFF
-    path.write_text("".join(f"{a:04x}{b:04x}{c:04x}\n" for a, b, c in words.tolist()))
+            six[:, ch] = NO_DATA_CODE
+    words = six & 0xFFFF
+    path.write_text("".join("".join(f"{w:04x}" for w in row) + "\n" for row in words.tolist()))
 
 
 def make_case(name: str, register_set: str, directory: Path) -> Path:
@@ -77,7 +110,8 @@ def make_case(name: str, register_set: str, directory: Path) -> Path:
         "name": tag,
         "stimulus": str(stimulus.resolve()),
         "n_samples": len(codes),
-        "registers": {key: int(registers[key]) for key in STEP_REGISTERS},
+        "registers": {key: int(registers[key]) for key in STEP_REGISTERS}
+        | {"GYRO_ENABLE": (int(registers["CHANNEL_ENABLE"]) >> 3) & 7},
         "steps": [
             [int(i), int(v)] for i, v in zip(steps["sample_index"], steps["value"], strict=True)
         ],

@@ -64,12 +64,8 @@ def test_step_sensitivity_slow_crutch_gait(dut, seeds, verify):
 @allure.feature("Steps")
 @pytest.mark.requirement("SRS-003", "SRS-004")
 def test_step_count_error(dut, seeds, verify):
-    for name, req in (
-        ("walk_level_1p3", "SRS-003"),
-        ("walk_level_0p8", "SRS-004"),
-        ("walk_level_1p7", "SRS-004"),
-        ("walk_level_1p3", "SRS-004"),
-    ):
+    cases = [(n, "SRS-003" if lim <= 0.03 else "SRS-004") for n, lim in lib.COUNT_LIMITS.items()]
+    for name, req in [*cases, ("walk_level_1p3", "SRS-004")]:
         worst = max(abs(dut.run_scenario(name, s).accuracy().step_count_error) for s in seeds)
         verify.figure(req, worst, name=f"step_count_error_abs {name}")
     verify.check()
