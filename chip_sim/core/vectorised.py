@@ -229,30 +229,35 @@ def _acc_steps(mag: np.ndarray, cfg: CoreConfig) -> list[int]:
 def gyro_steps(raw: np.ndarray, mag: np.ndarray, cfg: CoreConfig) -> list[int]:
     """STEP_MODE 1: the instrumented leg's heel strikes from the sagittal rate; the other leg's
     step in the window after each (rules in ``reference``)."""
-    w = raw.astype(np.int64)
+    w = raw.astype(np.int32)
     w[raw == NO_DATA_CODE] = 0
     if cfg.gyro_negate:
         np.negative(w, out=w)
     n = len(w)
-    arm = np.flatnonzero(w <= -10 * cfg.step_swing_min_dps)
-    fire = np.flatnonzero(w >= 10 * cfg.step_hs_level_dps)
+    # Sparse forms of the two conditions: the runs of swing samples, and the samples where the
+    # rate reaches the reversal level after one that did not (the first such sample after a
+    # swing sample is always one of these: a swing sample is below the level).
+    arm_s, arm_e = runs(w <= -10 * cfg.step_swing_min_dps)
+    above = w >= 10 * cfg.step_hs_level_dps
+    fire = np.flatnonzero(above[1:] & ~above[:-1]) + 1
     # A heel strike is the first "reversed" sample after a swing sample that came once the
     # previous heel strike's STEP was decided (the levels are disjoint: no sample does both).
     delay = cfg.step_gyro_delay
     hs: list[int] = []
     pos = 0
     while True:
-        a = int(np.searchsorted(arm, pos))
-        if a == len(arm):
+        k = int(np.searchsorted(arm_e, pos, side="right"))  # the first run ending after pos
+        if k == len(arm_s):
             break
-        f = int(np.searchsorted(fire, arm[a], side="right"))
+        a = max(int(arm_s[k]), pos)
+        f = int(np.searchsorted(fire, a, side="right"))
         if f == len(fire):
             break
         hs.append(int(fire[f]))
         pos = hs[-1] + delay
     if not hs:
         return []
-    cs = np.cumsum(w)
+    cs = np.cumsum(w, dtype=np.int64)
     cand, peaks = _sharpness_peaks(mag, cfg)
     cand_l, peaks_l = cand.tolist(), peaks.tolist()
     level = 10 * cfg.step_stance_min
