@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from chip_sim.icd import EventCode
 from chip_sim.replay import replay
 
 PRESET_OF_PLACEMENT = {"lower_back": "lower-back", "foot": "tibia"}
+#: Where the published reference pipeline (scikit-digital-health, lumbar) runs beside the chip.
+REFERENCE_PLACEMENT = "lower_back"
 DATA_KIND = "real"  # every figure of this module: say so wherever it is printed
 
 
@@ -33,6 +36,8 @@ class RealResult:
     recording: RealRecording
     preset: str
     match: Match
+    #: scikit-digital-health's lumbar pipeline on the same recording (lower back only)
+    reference: Match | None = None
 
     @property
     def reference_steps(self) -> int:
@@ -61,13 +66,29 @@ def score(rec: RealRecording, detected_s: np.ndarray) -> Match:
     return match_times(rec.scored_reference(), det, STEP_TOLERANCE_S)
 
 
+def reference_steps_s(rec: RealRecording) -> np.ndarray:
+    """scikit-digital-health's initial contacts on ``rec`` (its lumbar pipeline, published
+    defaults; ``bench.verification.reference_gait``)."""
+    from bench.verification.reference_gait import run_reference_on
+
+    r = rec.recording
+    return run_reference_on(r.acc_mps2, r.gyr_dps, r.rate_hz).initial_contacts_s
+
+
 def evaluate(
-    recordings: Sequence[RealRecording], registers: Mapping[str, int] | None = None
+    recordings: Sequence[RealRecording],
+    registers: Mapping[str, int] | None = None,
+    *,
+    with_reference: bool = True,
 ) -> list[RealResult]:
+    """The chip on every recording; beside it, on lower-back ones, the published pipeline."""
     out = []
     for rec in recordings:
         name = PRESET_OF_PLACEMENT[rec.placement]
-        out.append(RealResult(rec, name, score(rec, chip_steps_s(rec, name, registers))))
+        ref = None
+        if with_reference and rec.placement == REFERENCE_PLACEMENT:
+            ref = score(rec, reference_steps_s(rec))
+        out.append(RealResult(rec, name, score(rec, chip_steps_s(rec, name, registers)), ref))
     return out
 
 
@@ -79,6 +100,7 @@ class Pooled:
     ppv: Proportion
     reference_steps: int
     chip_steps: int
+    skdh: Match | None = None  # the published pipeline pooled over the same recordings
 
     @property
     def count_error(self) -> float:
@@ -92,8 +114,27 @@ def pooled(results: Sequence[RealResult]) -> list[Pooled]:
         tp = sum(r.match.tp for r in rs)
         fn = sum(r.match.fn for r in rs)
         fp = sum(r.match.fp for r in rs)
+        refs = [r.reference for r in rs if r.reference is not None]
+        skdh = (
+            Match(
+                sum(m.tp for m in refs),
+                sum(m.fn for m in refs),
+                sum(m.fp for m in refs),
+                np.concatenate([m.offsets_s for m in refs]),
+            )
+            if refs
+            else None
+        )
         out.append(
-            Pooled(placement, len(rs), wilson(tp, tp + fn), wilson(tp, tp + fp), tp + fn, tp + fp)
+            Pooled(
+                placement,
+                len(rs),
+                wilson(tp, tp + fn),
+                wilson(tp, tp + fp),
+                tp + fn,
+                tp + fp,
+                skdh,
+            )
         )
     return out
 
@@ -104,15 +145,16 @@ def table(results: Sequence[RealResult]) -> str:
         f"{DATA_KIND} recordings (reference: independent system; detector tuned on the synthetic "
         "library only)\n"
         f"{'recording':42s} {'placement':10s} {'preset':10s} {'ref':>4s} {'chip':>4s} "
-        f"{'sens':>6s} {'PPV':>6s} {'count':>7s}"
+        f"{'sens':>6s} {'PPV':>6s} {'count':>7s}   {'skdh sens':>9s} {'skdh PPV':>8s}"
     )
     lines = [head]
     for r in results:
-        m = r.match
+        m, k = r.match, r.reference
+        side = f"   {k.sensitivity:9.3f} {k.ppv:8.3f}" if k is not None else ""
         lines.append(
             f"{r.recording.label:42s} {r.recording.placement:10s} {r.preset:10s} "
             f"{r.reference_steps:4d} {r.chip_steps:4d} {m.sensitivity:6.3f} {m.ppv:6.3f} "
-            f"{r.count_error:+7.1%}"
+            f"{r.count_error:+7.1%}{side}"
         )
     lines.append("pooled per placement (Wilson 95 %):")
     for p in pooled(results):
@@ -120,4 +162,10 @@ def table(results: Sequence[RealResult]) -> str:
             f"  {p.placement:10s} {p.recordings} recordings, {p.reference_steps} reference steps: "
             f"sensitivity {p.sensitivity}, PPV {p.ppv}, count {p.count_error:+.1%}"
         )
+        if p.skdh is not None:
+            k = p.skdh
+            lines.append(
+                f"  {'':10s} scikit-digital-health {version('scikit-digital-health')} on the same: "
+                f"sensitivity {wilson(k.tp, k.tp + k.fn)}, PPV {wilson(k.tp, k.tp + k.fp)}"
+            )
     return "\n".join(lines)

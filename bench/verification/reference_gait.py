@@ -102,6 +102,29 @@ def run_reference(rendering: Rendering) -> ReferenceResult:
     if site != REFERENCE_SITE:
         raise ValueError(f"the reference pipeline expects a {REFERENCE_SITE} sensor, not {site}")
     acc, gyr = _at_reference_rate(rendering)
+    return run_reference_signals(acc, gyr, rendering.scenario.patient.height_m)
+
+
+#: Height given to the reference for recordings without one: only its spatial endpoints use it
+#: (not used here), never its initial contacts.
+NOMINAL_HEIGHT_M = 1.70
+
+
+def run_reference_on(acc_mps2: np.ndarray, gyr_dps: np.ndarray, rate_hz: float) -> ReferenceResult:
+    """The reference pipeline on a recording in the sensor frame (x anterior, y left, z up),
+    m/s² and °/s at ``rate_hz``: resampled to 50 Hz with resample_poly's anti-alias filter."""
+    ratio = Fraction(rate_hz).limit_denominator(1000) / Fraction(REFERENCE_RATE_HZ)
+    up, down = ratio.denominator, ratio.numerator
+    acc = resample_poly(_filled(acc_mps2), up, down, axis=0)
+    gyr = resample_poly(_filled(gyr_dps), up, down, axis=0)
+    return run_reference_signals(acc / G_MPS2, np.deg2rad(gyr), NOMINAL_HEIGHT_M)
+
+
+def run_reference_signals(
+    acc_g: np.ndarray, gyr_rads: np.ndarray, height_m: float
+) -> ReferenceResult:
+    """The reference pipeline on acceleration (g) and angular rate (rad/s) at 50 Hz."""
+    acc, gyr = acc_g, gyr_rads
     t = np.arange(len(acc)) / REFERENCE_RATE_HZ
     pipeline = skdh.Pipeline()
     pipeline.add(PredictGaitLumbarLgbm())
@@ -113,7 +136,7 @@ def run_reference(rendering: Rendering) -> ReferenceResult:
             accel=acc,
             gyro=gyr,
             fs=REFERENCE_RATE_HZ,
-            height=rendering.scenario.patient.height_m,
+            height=height_m,
             v_axis=V_AXIS,
             ap_axis=AP_AXIS,
         )

@@ -74,6 +74,10 @@ def test_validate_real_prints_every_recording_and_the_pooled_figures(recordings)
     assert "pooled per placement (Wilson 95 %)" in out
     assert "foot       2 recordings, 118 reference steps" in out
     assert "lower_back 7 recordings, 235 reference steps" in out
+    # the published lumbar pipeline beside the chip, on the same lower-back recordings
+    assert "skdh sens" in out.splitlines()[1]
+    side = [ln for ln in out.splitlines() if "scikit-digital-health" in ln and "on the same" in ln]
+    assert len(side) == 1 and "/235)" in side[0]
 
 
 def test_validate_real_without_the_recordings_is_one_line_and_exit_2(tmp_path):
