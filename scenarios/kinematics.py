@@ -24,12 +24,20 @@ def mount_matrix(roll_deg: float, pitch_deg: float, yaw_deg: float) -> np.ndarra
     return rz @ ry @ rx
 
 
+def _cos_sin(angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin; an angle that stays 0 (no roll while walking, no yaw in most postures) costs
+    no transcendental functions: cos 0 = 1 and sin 0 = 0 exactly, so the result is the same."""
+    if not angle.any():
+        return np.ones(angle.shape), np.zeros(angle.shape)
+    return np.cos(angle), np.sin(angle)
+
+
 class _Trig:
     """cos/sin of roll and yaw, shared by every segment axis and the frame rotation."""
 
     def __init__(self, roll: np.ndarray, yaw: np.ndarray):
-        self.cr, self.sr = np.cos(roll), np.sin(roll)
-        self.cy, self.sy = np.cos(yaw), np.sin(yaw)
+        self.cr, self.sr = _cos_sin(roll)
+        self.cy, self.sy = _cos_sin(yaw)
 
     def axis(self, pitch: np.ndarray) -> np.ndarray:
         """World direction of a segment's proximal axis, shape (n, 3)."""
