@@ -12,6 +12,9 @@
 //   done      high once every sample is decided; stays high until reset
 //   overrun   a strobe found the detector busy (CLKS_PER_SAMPLE too small); sticky
 //   sqrt_*    a second isqrt32 on its own, driven directly by the test (exactness checks)
+//   cov_*     functional coverage: how many decided samples took each branch of the step
+//             decision (hierarchical references into the detector, counted in its S_DECIDE
+//             state, so the RTL itself carries no verification logic); read once `done` is high
 `default_nettype none
 
 module tb_step #(
@@ -45,7 +48,18 @@ module tb_step #(
     input  wire [31:0]         sqrt_x,
     output wire                sqrt_busy,
     output wire                sqrt_done,
-    output wire [15:0]         sqrt_root
+    output wire [15:0]         sqrt_root,
+    output reg  [31:0]         cov_acc_step,         // mode 0: a sharpness peak is a STEP
+    output reg  [31:0]         cov_refractory_veto,  // mode 0: a peak inside the refractory period
+    output reg  [31:0]         cov_adaptive_veto,    // mode 0: over the floor, under peak_avg>>>shift
+    output reg  [31:0]         cov_gyro_fallback,    // STEP_MODE 1 with its gyro channel disabled
+    output reg  [31:0]         cov_heel_strike,      // mode 1: swing then reversal
+    output reg  [31:0]         cov_other_shock,      // mode 1: the other leg's shock in its window
+    output reg  [31:0]         cov_other_window_end, // mode 1: window end after enough rotation
+    output reg  [31:0]         cov_other_refused,    // mode 1: window end without the rotation
+    output reg  [31:0]         cov_early_shock,      // mode 1: a peak before the window opens
+    output reg  [31:0]         cov_window_cut,       // mode 1: a heel strike while a window is open
+    output reg  [31:0]         cov_armed_while_due   // mode 1: a swing while a STEP is still due
 );
     localparam integer ADDR_BITS = $clog2(MAX_SAMPLES);
 
@@ -96,6 +110,46 @@ module tb_step #(
         .o_done (sqrt_done),
         .o_root (sqrt_root)
     );
+
+    // Coverage, sampled where the detector decides a sample (S_DECIDE = 2).
+    wire deciding = u_dut.state == 2'd2;
+    wire gyro     = u_dut.gyro_mode;
+    always @(posedge clk or negedge rst_n) begin
+        if (!rst_n) begin
+            cov_acc_step         <= 32'd0;
+            cov_refractory_veto  <= 32'd0;
+            cov_adaptive_veto    <= 32'd0;
+            cov_gyro_fallback    <= 32'd0;
+            cov_heel_strike      <= 32'd0;
+            cov_other_shock      <= 32'd0;
+            cov_other_window_end <= 32'd0;
+            cov_other_refused    <= 32'd0;
+            cov_early_shock      <= 32'd0;
+            cov_window_cut       <= 32'd0;
+            cov_armed_while_due  <= 32'd0;
+        end else if (deciding) begin
+            if (!gyro && u_dut.step) cov_acc_step <= cov_acc_step + 32'd1;
+            if (!gyro && u_dut.is_peak && !u_dut.refractory_ok)
+                cov_refractory_veto <= cov_refractory_veto + 32'd1;
+            if (!gyro && u_dut.past_two && u_dut.r1 >= u_dut.sharp_min && u_dut.r1 < u_dut.adapt
+                && u_dut.r1 >= u_dut.r2 && u_dut.r1 > u_dut.r_now)
+                cov_adaptive_veto <= cov_adaptive_veto + 32'd1;
+            if (!gyro && u_dut.i_step_mode == 32'd1)
+                cov_gyro_fallback <= cov_gyro_fallback + 32'd1;
+            if (gyro && u_dut.heel_strike) cov_heel_strike <= cov_heel_strike + 32'd1;
+            if (gyro && u_dut.acc_other) cov_other_shock <= cov_other_shock + 32'd1;
+            if (gyro && u_dut.close_other && u_dut.rotated)
+                cov_other_window_end <= cov_other_window_end + 32'd1;
+            if (gyro && u_dut.close_other && !u_dut.rotated)
+                cov_other_refused <= cov_other_refused + 32'd1;
+            if (gyro && u_dut.in_window && u_dut.idx < u_dut.window_from && u_dut.is_peak)
+                cov_early_shock <= cov_early_shock + 32'd1;
+            if (gyro && u_dut.pending && u_dut.heel_strike)
+                cov_window_cut <= cov_window_cut + 32'd1;
+            if (gyro && u_dut.w <= u_dut.swing_level && u_dut.due_later)
+                cov_armed_while_due <= cov_armed_while_due + 32'd1;
+        end
+    end
 
     always @(posedge clk) begin
         if (load && n_samples != 32'd0) $readmemh(stim_path, stim, 0, n_samples - 32'd1);

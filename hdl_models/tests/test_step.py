@@ -7,7 +7,9 @@ One case per simulation, described by the JSON file named in the environment var
     {"name": ..., "stimulus": "<absolute path of the $readmemh hex file>", "n_samples": N,
      "registers": {"STEP_SHARP_MIN_MG": ..., ..., "STEP_MAX_STRIDE_SAMPLES": ...,
                    "GYRO_ENABLE": <CHANNEL_ENABLE bits 3-5>},
-     "steps": [[sample_index, value], ...]}          # chip_sim Chip(...).run(codes), STEP only
+     "steps": [[sample_index, value], ...],          # chip_sim Chip(...).run(codes), STEP only
+     "coverage_out": "<path>",                       # optional: where the coverage counts go
+     "coverage_bins": ["acc_step", ...]}             # ... and which cov_<bin> ports to read
 
 The harness streams the samples itself; Python only starts the run, collects each STEP pulse
 (sample index, cumulative count) and waits for ``done`` — event level, no per-sample crossings.
@@ -16,7 +18,9 @@ The harness streams the samples itself; Python only starts the run, collects eac
 
 from __future__ import annotations
 
+import json
 from math import isqrt
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -90,6 +94,9 @@ async def steps_match_model(dut) -> None:
     await tb.run(case)
     assert int(dut.overrun.value) == 0, "a sample strobe found step_detector busy"
     want = [(int(i), int(v)) for i, v in case["steps"]]
+    if case.get("coverage_out"):
+        counts = {name: int(getattr(dut, f"cov_{name}").value) for name in case["coverage_bins"]}
+        Path(case["coverage_out"]).write_text(json.dumps(counts))
     assert tb.steps == want, (
         f"{case['name']}: {len(tb.steps)} RTL steps, {len(want)} model steps; "
         + first_divergence(tb.steps, want, "step (sample, count)")

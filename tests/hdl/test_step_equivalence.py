@@ -28,6 +28,7 @@ import pytest
 from chip_sim.core.chip import Chip
 from chip_sim.icd import NO_DATA_CODE, EventCode
 from chip_sim.pipeline import run_scenario
+from chip_sim.registers import RegisterFile
 from hdl_models import sim
 from scenarios import library
 from tests.hdl.conftest import require
@@ -64,6 +65,8 @@ REGISTER_SETS: dict[str, dict[str, int]] = {
     # angular-rate steps on the sagittal axis, then with the axis negated (swing reads positive:
     # the "other leg" path and its cancellation see different strides) and every window short
     "gyro": {"STEP_MODE": 1, "STEP_GYRO_AXIS": 1, "STEP_GYRO_DELAY_SAMPLES": 0},
+    # STEP_MODE 1 with its gyroscope channel switched off: the acceleration path takes over
+    "gyro-off": {"STEP_MODE": 1, "CHANNEL_ENABLE": 0b1100_0111},
     "gyro-negated": {
         "STEP_MODE": 1,
         "STEP_GYRO_AXIS": 4,
@@ -93,17 +96,17 @@ def write_stimulus(path: Path, codes: np.ndarray, channel_enable: int) -> None:
     path.write_text("".join("".join(f"{w:04x}" for w in row) + "\n" for row in words.tolist()))
 
 
-def make_case(name: str, register_set: str, directory: Path) -> Path:
-    """Write ``<name>-<register_set>.hex`` and ``.json`` into ``directory``; return the JSON."""
-    run = run_scenario(library.load(name), seed=SEED)
-    n = round(DURATION_S * run.rate_hz)
-    codes = np.asarray(run.codes.codes[:n])
-    registers = copy.deepcopy(run.registers)
-    for key, value in REGISTER_SETS[register_set].items():
-        registers.set(key, value)
+def write_case(
+    tag: str,
+    codes: np.ndarray,
+    registers: RegisterFile,
+    directory: Path,
+    coverage_out: Path | None = None,
+) -> Path:
+    """Write ``<tag>.hex`` (the stimulus) and ``<tag>.json`` (registers and the golden model's
+    STEP events on ``codes``) into ``directory``; return the JSON's path."""
     events = Chip(registers).run(codes).events
     steps = events[events["code"] == int(EventCode.STEP)]
-    tag = f"{name}-{register_set}"
     stimulus = directory / f"{tag}.hex"
     write_stimulus(stimulus, codes, int(registers["CHANNEL_ENABLE"]))
     case = {
@@ -116,9 +119,80 @@ def make_case(name: str, register_set: str, directory: Path) -> Path:
             [int(i), int(v)] for i, v in zip(steps["sample_index"], steps["value"], strict=True)
         ],
     }
+    if coverage_out is not None:
+        case["coverage_out"] = str(coverage_out.resolve())
+        case["coverage_bins"] = list(COVERAGE_BINS)
     path = directory / f"{tag}.json"
     path.write_text(json.dumps(case))
     return path
+
+
+def make_case(
+    name: str, register_set: str, directory: Path, coverage_out: Path | None = None
+) -> Path:
+    """The case of library scenario ``name`` (first DURATION_S seconds, SEED) with the register
+    set ``register_set`` over the scenario's registers."""
+    run = run_scenario(library.load(name), seed=SEED)
+    n = round(DURATION_S * run.rate_hz)
+    codes = np.asarray(run.codes.codes[:n])
+    registers = copy.deepcopy(run.registers)
+    for key, value in REGISTER_SETS[register_set].items():
+        registers.set(key, value)
+    return write_case(f"{name}-{register_set}", codes, registers, directory, coverage_out)
+
+
+def edge_strides() -> tuple[np.ndarray, RegisterFile]:
+    """Hand-made angular-rate strides for the branches a library walk seldom takes: standing
+    codes (1 g on z, small noise) with a swing (-200 deg/s, 15 samples) before each heel strike,
+    a reversal at it and a stance rotation after it; STEP_MODE 1 with the STEP decided 5 samples
+    after the heel strike (STEP_GYRO_DELAY_SAMPLES)."""
+    rng = np.random.default_rng([SEED, *b"edge-strides"])
+    n = 1600
+    codes = np.zeros((n, 8), dtype=np.int64)
+    codes[:, 2] = 1000
+    codes[:, 6] = 500
+    codes[:, 7] = 37 * 128
+    codes[:, :7] += rng.integers(-3, 4, size=(n, 7))
+    codes[:, 4] = 0
+    heel_strikes = (300, 400, 440, 600, 700, 800, 1000, 1100)
+    for h in heel_strikes:
+        codes[h - 15 : h, 4] = -2000
+        codes[h, 4] = 10
+        # a short stance rotation after 800: the other leg's window closes without a step
+        codes[h + 1 : h + 41, 4] = 50 if h == 800 else 300
+    codes[310, 2] += 400  # a shock before the other leg's window opens: not a step
+    codes[668, 2] += 400  # ... and one inside it (600 + 80 +- 15): the other leg's step
+    codes[1002:1005, 4] = -2000  # a swing while the heel strike's STEP is still due
+    # 440 comes 40 samples after 400: its heel strike cuts the window 400 opened
+    registers = RegisterFile({"STEP_MODE": 1, "STEP_GYRO_DELAY_SAMPLES": 5})
+    return codes.astype(np.int16), registers
+
+
+#: the harness's functional-coverage counters (tb_step.v, cov_<bin>): one per branch of the step
+#: decision, so a case set that never takes a branch is visible
+COVERAGE_BINS = (
+    "acc_step",
+    "refractory_veto",
+    "adaptive_veto",
+    "gyro_fallback",
+    "heel_strike",
+    "other_shock",
+    "other_window_end",
+    "other_refused",
+    "early_shock",
+    "window_cut",
+    "armed_while_due",
+)
+
+#: cases whose union must take every branch of the step decision (COVERAGE_BINS): the library
+#: walk on the shank preset (mode 1), the acceleration path at its most sensitive registers,
+#: mode 1 with the gyroscope off (the fallback), and the hand-made edge strides
+COVERAGE_CASES = (
+    ("walk_level_1p3", "preset"),
+    ("walk_level_1p3", "sensitive"),
+    ("walk_level_1p3", "gyro-off"),
+    ("edge", "strides"),
+)
 
 
 def _run(simulator: str, build_root: Path, test: str, env: dict[str, str] | None = None) -> None:
@@ -136,7 +210,7 @@ def _run(simulator: str, build_root: Path, test: str, env: dict[str, str] | None
     )
 
 
-@pytest.mark.parametrize("register_set", REGISTER_SETS)
+@pytest.mark.parametrize("register_set", ("preset", "sensitive", "gyro", "gyro-negated"))
 @pytest.mark.parametrize("scenario", SCENARIOS)
 @pytest.mark.parametrize("simulator", sim.SIMULATORS)
 def test_step_detector_matches_model(
@@ -161,3 +235,30 @@ def test_step_detector_matches_model(
 def test_isqrt32_matches_math_isqrt(simulator: str, build_root: Path) -> None:
     """isqrt32 on its own: edge and random 32-bit inputs against math.isqrt."""
     _run(simulator, build_root, "isqrt32_matches_math_isqrt")
+
+
+def test_step_detector_decision_coverage_closes(build_root: Path, tmp_path: Path) -> None:
+    """Functional coverage of the step decision: over COVERAGE_CASES, every branch (mode 0
+    peak, refractory and adaptive vetoes, gyro fallback, heel strike, the other leg's shock,
+    window end with and without the stance rotation, an early shock, a cut window, a swing
+    while a STEP is due) is taken at least once, and the RTL still equals the model on each."""
+    available = [s for s in sim.SIMULATORS if sim.available(s)]
+    if not available:
+        pytest.skip("no HDL simulator installed (Icarus Verilog or Verilator)")
+    simulator = available[0]
+    totals = dict.fromkeys(COVERAGE_BINS, 0)
+    per_case = {}
+    for scenario, register_set in COVERAGE_CASES:
+        out = tmp_path / f"{scenario}-{register_set}.coverage.json"
+        if scenario == "edge":
+            codes, registers = edge_strides()
+            case = write_case("edge-strides", codes, registers, tmp_path, out)
+        else:
+            case = make_case(scenario, register_set, tmp_path, out)
+        _run(simulator, build_root, "steps_match_model", {"STEP_CASE_JSON": str(case)})
+        counts = json.loads(out.read_text())
+        per_case[f"{scenario}-{register_set}"] = counts
+        for name in COVERAGE_BINS:
+            totals[name] += counts[name]
+    unhit = [name for name, count in totals.items() if count == 0]
+    assert not unhit, f"coverage bins never hit on {simulator}: {unhit}; per case: {per_case}"
