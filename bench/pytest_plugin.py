@@ -21,7 +21,7 @@ import pytest
 
 from bench.errors import BenchError
 from bench.station import load_station, parse_dut
-from bench.verification.requirements import requirements
+from bench.verification.requirements import open_anomalies, requirements
 from bench.verification.stats import Proportion
 
 DEFAULT_SEEDS = (1, 2)
@@ -196,7 +196,19 @@ class Verify:
         return passed
 
     def check(self) -> None:
-        """Fail the test with every requirement figure that missed its limit."""
+        """Fail the test with every requirement figure that missed its limit. When every failing
+        requirement is listed under an open known anomaly (docs/requirements.yaml), the test is
+        an expected failure naming the anomalies instead: the requirement's verdict stays
+        "fail" (traceability, report, run verdict), but a known, documented defect does not turn
+        every test session red. A requirement that fails outside its anomalies fails the test."""
+        if not self.failures:
+            return
+        failing = {f.split(" ", 1)[0] for f in self.failures}
+        known = open_anomalies()
+        if failing <= known.keys():
+            ids = sorted({known[r] for r in failing})
+            self.item.user_properties.append(("known_anomalies", ids))
+            pytest.xfail(f"known anomaly {', '.join(ids)}: " + "; ".join(self.failures))
         assert not self.failures, "; ".join(self.failures)
 
     def attach(self, name: str, data: bytes | str, kind: str) -> None:
@@ -270,23 +282,27 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         entry = state.results.setdefault(
             report.nodeid, {"requirements": [], "figures": [], "evidence": []}
         )
-        entry["outcome"] = report.outcome
+        entry["outcome"] = "xfailed" if hasattr(report, "wasxfail") else report.outcome
         entry["duration_s"] = round(report.duration, 3)
         entry["requirements"] = props.get("requirements", [])
         entry["figures"] = [v for k, v in report.user_properties if k == "figure"]
         entry["evidence"] = [v for k, v in report.user_properties if k == "evidence"]
+        entry["known_anomalies"] = props.get("known_anomalies", [])
         if state.recorder is not None:
             state.recorder.append(
                 "test",
                 {
                     "test_id": report.nodeid,
-                    "verdict": report.outcome,
+                    "verdict": entry["outcome"],
                     "dut": state.dut,
                     "duration_s": entry["duration_s"],
                     "requirements": entry["requirements"],
                     "figures": entry["figures"],
                     "evidence": entry["evidence"],
-                    "message": _short(report.longreprtext) if report.failed else "",
+                    "message": _short(report.longreprtext)
+                    if report.failed
+                    else getattr(report, "wasxfail", ""),
+                    "known_anomalies": entry["known_anomalies"],
                 },
             )
 

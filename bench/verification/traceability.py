@@ -2,7 +2,9 @@
 
 Written by the pytest plugin at the end of a session into the results folder (``tests.json``,
 ``traceability.json``, ``traceability.csv``). A requirement passes when it had tests and all of
-them passed; it is "not run" when none of its tests ran — never reported as passed.
+them passed; it is "not run" when none of its tests ran — never reported as passed. A test that
+failed under an open known anomaly (outcome "xfailed") still fails its requirement; the row names
+the anomaly.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import json
 import os
 from pathlib import Path
 
-from bench.verification.requirements import requirements
+from bench.verification.requirements import open_anomalies, requirements
 
 
 def matrix(results: dict[str, dict]) -> list[dict]:
     reqs = requirements()
+    known = open_anomalies(reqs)
     rows = []
     for rid, req in reqs.requirements.items():
         tests = {
@@ -30,7 +33,7 @@ def matrix(results: dict[str, dict]) -> list[dict]:
             verdict = "not run"
         elif all(o == "passed" for o in outcomes):
             verdict = "pass"
-        elif any(o == "failed" for o in outcomes):
+        elif any(o in ("failed", "xfailed") for o in outcomes):  # xfailed: a known anomaly
             verdict = "fail"
         else:
             verdict = "incomplete"
@@ -46,6 +49,7 @@ def matrix(results: dict[str, dict]) -> list[dict]:
                 "tests": list(tests),
                 "outcomes": outcomes,
                 "verdict": verdict,
+                "known_anomalies": known.get(rid, "") if verdict == "fail" else "",
                 "figures": figures,
                 "evidence": sorted({e for r in tests.values() for e in r.get("evidence", [])}),
             }
@@ -66,7 +70,9 @@ def write_run_results(out: Path, state) -> list[dict]:
     _atomic(out / "traceability.json", json.dumps(rows, indent=1, default=str))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["requirement", "hazards", "acceptance", "tests", "verdict", "evidence"])
+    w.writerow(
+        ["requirement", "hazards", "acceptance", "tests", "verdict", "known_anomalies", "evidence"]
+    )
     for r in rows:
         w.writerow(
             [
@@ -75,6 +81,7 @@ def write_run_results(out: Path, state) -> list[dict]:
                 r["acceptance"],
                 len(r["tests"]),
                 r["verdict"],
+                r["known_anomalies"],
                 " ".join(r["evidence"]),
             ]
         )

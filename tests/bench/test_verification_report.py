@@ -16,6 +16,7 @@ import pytest
 from bench.errors import BenchError
 from bench.reports.verification_report import (
     OPEN_RATIONALE,
+    REAL_TABLE_EVIDENCE,
     RECORDS_ABSENT,
     ChromiumMissingError,
     NotARunDirectoryError,
@@ -23,7 +24,7 @@ from bench.reports.verification_report import (
     chromium_executable,
     write_report,
 )
-from bench.verification.requirements import requirements
+from bench.verification.requirements import open_anomalies, requirements
 from bench.verification.traceability import matrix
 
 try:
@@ -60,9 +61,12 @@ def _node(rid: str) -> str:
     return f"tests/verification/test_hand.py::test_{rid.lower().replace('-', '_')}"
 
 
-def _results(*, drop=(), fail=None, message=None, scenario_test=False) -> dict[str, dict]:
+def _results(
+    *, drop=(), fail=None, message=None, scenario_test=False, outcome="failed"
+) -> dict[str, dict]:
     """One passed test per requirement, with its figure; ``drop`` leaves requirements untested,
-    ``fail`` makes one requirement's test fail."""
+    ``fail`` makes one requirement's test fail (``outcome``: "failed", or "xfailed" when the
+    requirement is under an open known anomaly)."""
     out = {}
     for rid, req in requirements().requirements.items():
         if rid in drop:
@@ -70,7 +74,7 @@ def _results(*, drop=(), fail=None, message=None, scenario_test=False) -> dict[s
         acc = req.acceptance
         passed = rid != fail
         entry = {
-            "outcome": "passed" if passed else "failed",
+            "outcome": "passed" if passed else outcome,
             "duration_s": 0.25,
             "requirements": [rid],
             "figures": [
@@ -234,6 +238,35 @@ def test_a_failed_requirement_is_fail_and_its_test_an_open_anomaly(tmp_path):
     assert OPEN_RATIONALE in row
     assert anomalies.count(OPEN_RATIONALE) == 1  # only the failed test, no invented rationale
     assert "None recorded." in anomalies
+
+
+def test_a_requirement_failing_under_an_open_known_anomaly_is_still_fail_and_names_it(tmp_path):
+    known = open_anomalies()
+    rid = "SRS-090"
+    assert rid in known  # the lower-back real-data requirement, KA-002
+    run = make_run(
+        tmp_path, fail=rid, message="known anomaly KA-002: SRS-090 ...", outcome="xfailed"
+    )
+    page = build_report(run, document_id="D", revision="A")
+    assert verdict(page) == "FAIL"  # a known defect is still a failed requirement
+    row = requirement_row(page, rid)
+    assert "fail" in row and f"known anomaly {known[rid]}" in row
+    anomalies = section(page, "anomalies")
+    assert _node(rid) in anomalies and "known anomaly KA-002: SRS-090" in anomalies
+    # no real-data table attached: the report says why section 3.1 is empty
+    assert "No real-data test attached its table" in section(page, "requirements")
+
+
+def test_the_real_recordings_table_is_shown_from_the_runs_evidence(tmp_path):
+    run = make_run(tmp_path)
+    rel = f"evidence/test_real/{REAL_TABLE_EVIDENCE}"
+    (run / rel).parent.mkdir(parents=True)
+    (run / rel).write_text("real recordings (reference: independent system)\nfoot 0.992 <b>")
+    tests = json.loads((run / "tests.json").read_text())
+    tests[_node("SRS-090")]["evidence"] = [rel]
+    (run / "tests.json").write_text(json.dumps(tests))
+    page = section(build_report(run, document_id="D", revision="A"), "requirements")
+    assert "3.1 Real recordings" in page and "foot 0.992 &lt;b&gt;" in page and rel in page
 
 
 def test_a_failure_without_a_message_says_so(tmp_path):

@@ -12,6 +12,7 @@ import allure
 import numpy as np
 import pytest
 
+from bench.verification.stats import wilson
 from chip_sim.datasets import DatasetUnavailableError, real_recordings
 from scenarios.physiology import G_MPS2
 
@@ -86,3 +87,59 @@ def test_validate_real_without_the_recordings_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "real recordings unavailable: mobgap==1.2.0 is not in" in done.stderr
     assert not any(tmp_path.iterdir())  # nothing written on refusal
+
+
+@pytest.fixture(scope="module")
+def real_results(recordings):
+    from bench.verification import real_data
+
+    return real_data.evaluate(recordings)
+
+
+#: placement -> (sensitivity, PPV, count) requirements on real recordings (docs/requirements.yaml)
+REAL_STEP_REQUIREMENTS = {
+    "lower_back": ("SRS-090", "SRS-091", "SRS-092"),
+    "foot": ("SRS-093", "SRS-094", "SRS-095"),
+}
+
+
+@allure.feature("Steps")
+@pytest.mark.requirement("SRS-090", "SRS-091", "SRS-092", "SRS-093", "SRS-094", "SRS-095")
+def test_steps_on_real_recordings_per_placement(real_results, verify):
+    """Real recordings, pooled per placement, Wilson 95 % bounds; the table (the chip beside
+    scikit-digital-health on the lower back) goes to the report as evidence."""
+    from bench.reports.verification_report import REAL_TABLE_EVIDENCE
+    from bench.verification import real_data
+
+    verify.attach(REAL_TABLE_EVIDENCE.removesuffix(".txt"), real_data.table(real_results), "txt")
+    pooled = {p.placement: p for p in real_data.pooled(real_results)}
+    assert set(pooled) == set(REAL_STEP_REQUIREMENTS)
+    for placement, (sens_id, ppv_id, count_id) in REAL_STEP_REQUIREMENTS.items():
+        p = pooled[placement]
+        what = f"real, {placement}, {p.recordings} recordings, {p.reference_steps} reference steps"
+        best = wilson(p.reference_steps, p.reference_steps).lower
+        bound = f"; best possible bound on {p.reference_steps} steps {best:.3f}"
+        verify.figure(sens_id, 0, proportion=p.sensitivity, detail=f"{what}{bound}")
+        verify.figure(ppv_id, 0, proportion=p.ppv, detail=what)
+        verify.figure(count_id, abs(p.count_error), detail=f"{what}; signed {p.count_error:+.3f}")
+    verify.check()
+
+
+@allure.feature("Scenario credibility")
+@pytest.mark.requirement("SRS-062")
+def test_generator_waveforms_match_the_real_recordings(recordings, verify):
+    """The library's signals beside the real ones in the step detector's features, per
+    placement with a recording and a library site (bench/verification/waveform_credibility)."""
+    from bench.verification import waveform_credibility as wc
+
+    failed = 0
+    tables = []
+    for placement, (preset, names) in wc.PLACEMENTS.items():
+        real = wc.features(wc.real_walks(recordings, placement, preset))
+        synthetic = wc.features(wc.synthetic_walks(names, seeds=(1,)))
+        checks = wc.compare(real, synthetic)
+        tables.append(wc.table(checks, placement))
+        failed += sum(not c.passed for c in checks)
+    verify.attach("waveform credibility", "\n\n".join(tables), "txt")
+    verify.figure("SRS-062", failed, detail="; ".join(t.splitlines()[0] for t in tables))
+    verify.check()

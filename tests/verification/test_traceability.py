@@ -81,3 +81,95 @@ def test_malformed_station_file_stops_the_run_with_exit_2(tmp_path):
     )
     assert p.returncode == 2
     assert "station.toml" in p.stdout + p.stderr and "plasma" in p.stdout + p.stderr
+
+
+KNOWN_ANOMALY_TESTS = """
+import pytest
+from bench.verification.stats import wilson
+
+@pytest.mark.requirement("SRS-090")
+def test_known(verify):
+    verify.figure("SRS-090", 0, proportion=wilson(60, 100))
+    verify.check()
+
+@pytest.mark.requirement("SRS-001")
+def test_unknown(verify):
+    verify.figure("SRS-001", 0, proportion=wilson(60, 100))
+    verify.check()
+"""
+
+
+def test_a_failure_under_an_open_known_anomaly_is_expected_but_its_requirement_fails(tmp_path):
+    """SRS-090 is listed under the open KA-002: its failing test is an expected failure naming
+    the anomaly, its requirement still "fail"; SRS-001 (in no open anomaly) fails its test."""
+    tests = tmp_path / "test_ka.py"
+    tests.write_text(KNOWN_ANOMALY_TESTS)
+    out = tmp_path / "results"
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rxX",
+            f"--results-dir={out}",
+            str(tests),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 1, p.stdout[-2000:]
+    assert "1 failed" in p.stdout and "1 xfailed" in p.stdout
+    assert "known anomaly KA-002: SRS-090" in p.stdout
+    rows = {r["requirement"]: r for r in json.loads((out / "traceability.json").read_text())}
+    assert rows["SRS-090"]["verdict"] == "fail" and rows["SRS-090"]["known_anomalies"] == "KA-002"
+    assert rows["SRS-001"]["verdict"] == "fail" and rows["SRS-001"]["known_anomalies"] == ""
+    assert "SRS-090" in (out / "traceability.csv").read_text()
+    records = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    known = [r for r in records if r.get("payload", {}).get("test_id", "").endswith("test_known")]
+    assert known and known[0]["payload"]["verdict"] == "xfailed"
+    assert known[0]["payload"]["known_anomalies"] == ["KA-002"]
+
+
+def test_a_known_anomaly_with_an_unknown_status_is_refused(tmp_path):
+    from bench.verification.requirements import RequirementsError, load_requirements
+
+    text = (ROOT / "docs" / "requirements.yaml").read_text()
+    bad = tmp_path / "requirements.yaml"
+    bad.write_text(text.replace("    status: open\n", "    status: opne\n", 1))
+    try:
+        load_requirements(bad)
+    except RequirementsError as exc:
+        assert "known anomaly KA-002: status 'opne'; expected one of open, closed" in str(exc)
+    else:
+        raise AssertionError("an anomaly status 'opne' was accepted")
+
+
+def test_expected_failures_must_be_the_anomalys_own_open_requirements(tmp_path):
+    from bench.verification.requirements import RequirementsError, load_requirements
+
+    text = (ROOT / "docs" / "requirements.yaml").read_text()
+    cases = {
+        "expected_failures: [SRS-062, SRS-090, SRS-091, SRS-092]": (
+            "expected_failures: [SRS-010]",
+            "known anomaly KA-002: expected_failures ['SRS-010']; expected IDs listed in its",
+        ),
+        "    status: open\n    plan: docs/plan/issue-13.md\n    expected_failures: [SRS-093": (
+            "    status: closed\n    plan: docs/plan/issue-13.md\n    expected_failures: [SRS-093",
+            "known anomaly KA-003: expected_failures on a closed anomaly; expected none",
+        ),
+    }
+    for old, (new, message) in cases.items():
+        assert old in text
+        bad = tmp_path / "requirements.yaml"
+        bad.write_text(text.replace(old, new, 1))
+        try:
+            load_requirements(bad)
+        except RequirementsError as exc:
+            assert message in str(exc)
+        else:
+            raise AssertionError(f"accepted: {new}")
