@@ -275,7 +275,8 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
     g = phys.G_MPS2
     for k, ts in enumerate(ipsi):
         gain = stride_gain[min(k, len(strides) - 1)] * (CLOSING_IMPACT if ts == closing else 1.0)
-        m.impacts.append(Impact(ts, spec.impact_g * g * ctx.site.impact_gain * gain))
+        peak = spec.impact_g * g * ctx.site.impact_gain * gain
+        m.impacts.append(_heel_strike_impact(ctx, ts, peak))
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=True)))
     # Kinematic truth per stride of the instrumented leg (heel strike to its next one): the
     # pelvis's travel along its path over it, the stride length the biomarkers are judged against.
@@ -288,11 +289,47 @@ def render_gait(seg: Segment, ctx: Context, spec: GaitSpec | None = None) -> Mot
         # legs alike, the operated leg's thigh and shank much less (assumption).
         share = CONTRA_IMPACT_SHARE[ctx.site.segment] * (CLOSING_IMPACT if ts == closing else 1.0)
         m.impacts.append(
-            Impact(ts, share * spec.impact_g * g * ctx.site.impact_gain, (0.1, 0.0, 1.0))
+            _heel_strike_impact(
+                ctx, ts, share * spec.impact_g * g * ctx.site.impact_gain, (0.1, 0.0, 1.0)
+            )
         )
         m.events.append((ts, "heel_strike", _leg(ctx, ipsilateral=False)))
+    if ctx.site.gait_wobble_mps2:
+        m.impacts.extend(_wobble(ctx, seg.duration_s, ramp))
     m.labels.append((0.0, seg.duration_s, seg.activity))
     return m
+
+
+def _heel_strike_impact(
+    ctx: Context, t_s: float, peak_mps2: float, direction=(0.25, 0.0, 1.0)
+) -> Impact:
+    """A heel strike's shock as the site feels it: ``peak_mps2`` is the 20 ms pulse's, the site
+    widens it and scales its peak (Site.heel_strike_duration_s, heel_strike_peak_factor)."""
+    site = ctx.site
+    return Impact(
+        t_s, peak_mps2 * site.heel_strike_peak_factor, direction, site.heel_strike_duration_s
+    )
+
+
+#: Wobble pulses: random times (Poisson, this rate), widths, signs and directions.
+WOBBLE_RATE_HZ = 20.0
+WOBBLE_WIDTH_S = (1 / 30, 1 / 6)  # half-sines of 33-167 ms: 3-15 Hz
+
+
+def _wobble(ctx: Context, duration_s: float, ramp: np.ndarray) -> list[Impact]:
+    """Random pulses of Site.gait_wobble_mps2 RMS peak while walking, faded in and out with the
+    gait's ramp (drawn from the scenario's generator, so seeded like everything else)."""
+    rng = ctx.rng
+    n = rng.poisson(WOBBLE_RATE_HZ * duration_s)
+    t = np.sort(rng.uniform(0, duration_s, n))
+    width = rng.uniform(*WOBBLE_WIDTH_S, n)
+    gain = np.interp(t, np.arange(len(ramp)) / ctx.rate_hz, ramp)
+    peak = ctx.site.gait_wobble_mps2 * rng.standard_normal(n) * gain
+    dirs = rng.standard_normal((n, 3))
+    return [
+        Impact(float(a), float(p), tuple(float(x) for x in d), float(w))
+        for a, p, d, w in zip(t, peak, dirs, width, strict=True)
+    ]
 
 
 #: A turn spans at least this much walked path, longer for larger turns (180° turns take
