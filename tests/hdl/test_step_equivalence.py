@@ -128,12 +128,16 @@ def write_case(
 
 
 def make_case(
-    name: str, register_set: str, directory: Path, coverage_out: Path | None = None
+    name: str,
+    register_set: str,
+    directory: Path,
+    coverage_out: Path | None = None,
+    duration_s: float = DURATION_S,
 ) -> Path:
-    """The case of library scenario ``name`` (first DURATION_S seconds, SEED) with the register
-    set ``register_set`` over the scenario's registers."""
+    """The case of library scenario ``name`` (first ``duration_s`` seconds, SEED) with the
+    register set ``register_set`` over the scenario's registers."""
     run = run_scenario(library.load(name), seed=SEED)
-    n = round(DURATION_S * run.rate_hz)
+    n = round(duration_s * run.rate_hz)
     codes = np.asarray(run.codes.codes[:n])
     registers = copy.deepcopy(run.registers)
     for key, value in REGISTER_SETS[register_set].items():
@@ -183,6 +187,9 @@ COVERAGE_BINS = (
     "window_cut",
     "armed_while_due",
 )
+
+#: enough of the library walk for every library-driven bin (a bout at 5-12 s, another from 20 s)
+COVERAGE_DURATION_S = 20
 
 #: cases whose union must take every branch of the step decision (COVERAGE_BINS): the library
 #: walk on the shank preset (mode 1), the acceleration path at its most sensitive registers,
@@ -254,7 +261,7 @@ def test_step_detector_decision_coverage_closes(build_root: Path, tmp_path: Path
             codes, registers = edge_strides()
             case = write_case("edge-strides", codes, registers, tmp_path, out)
         else:
-            case = make_case(scenario, register_set, tmp_path, out)
+            case = make_case(scenario, register_set, tmp_path, out, COVERAGE_DURATION_S)
         _run(simulator, build_root, "steps_match_model", {"STEP_CASE_JSON": str(case)})
         counts = json.loads(out.read_text())
         per_case[f"{scenario}-{register_set}"] = counts
