@@ -31,6 +31,7 @@ from chip_sim.pipeline import run_scenario
 from chip_sim.registers import RegisterFile
 from hdl_models import sim
 from scenarios import library
+from tests.chip_sim.test_core import strides
 from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
@@ -146,24 +147,13 @@ def make_case(
 
 
 def edge_strides() -> tuple[np.ndarray, RegisterFile]:
-    """Hand-made angular-rate strides for the branches a library walk seldom takes: standing
-    codes (1 g on z, small noise) with a swing (-200 deg/s, 15 samples) before each heel strike,
-    a reversal at it and a stance rotation after it; STEP_MODE 1 with the STEP decided 5 samples
-    after the heel strike (STEP_GYRO_DELAY_SAMPLES)."""
-    rng = np.random.default_rng([SEED, *b"edge-strides"])
-    n = 1600
-    codes = np.zeros((n, 8), dtype=np.int64)
-    codes[:, 2] = 1000
-    codes[:, 6] = 500
-    codes[:, 7] = 37 * 128
-    codes[:, :7] += rng.integers(-3, 4, size=(n, 7))
-    codes[:, 4] = 0
-    heel_strikes = (300, 400, 440, 600, 700, 800, 1000, 1100)
-    for h in heel_strikes:
-        codes[h - 15 : h, 4] = -2000
-        codes[h, 4] = 10
-        # a short stance rotation after 800: the other leg's window closes without a step
-        codes[h + 1 : h + 41, 4] = 50 if h == 800 else 300
+    """Hand-made angular-rate strides (tests/chip_sim/test_core.py ``strides``: standing codes,
+    a swing before each heel strike, a reversal at it, a stance rotation after it) for the
+    branches a library walk seldom takes; STEP_MODE 1 with the STEP decided 5 samples after the
+    heel strike (STEP_GYRO_DELAY_SAMPLES)."""
+    # no stance rotation after 800: the other leg's window closes without a step
+    codes = strides((300, 400, 440, 600, 700, 800, 1000, 1100), 1600, skip_stance=(800,))
+    codes = codes.astype(np.int64)
     codes[310, 2] += 400  # a shock before the other leg's window opens: not a step
     codes[668, 2] += 400  # ... and one inside it (600 + 80 +- 15): the other leg's step
     codes[1002:1005, 4] = -2000  # a swing while the heel strike's STEP is still due

@@ -34,6 +34,17 @@ def collect(tmp_path, *args):
     return p, trace
 
 
+def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """A pytest session in ``cwd`` (the bench's plugin loads through its entry point)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_every_requirement_has_a_test(tmp_path):
     p, trace = collect(tmp_path, "tests")
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
@@ -47,13 +58,7 @@ def test_unknown_requirement_id_stops_the_run_with_exit_2(tmp_path):
     bad.write_text(
         "import pytest\n\n@pytest.mark.requirement('SRS-999')\ndef test_x():\n    pass\n"
     )
-    p = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(bad)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = pytest_in(tmp_path, str(bad))
     assert p.returncode == 2
     assert "unknown requirement 'SRS-999'" in p.stdout + p.stderr
 
@@ -63,22 +68,7 @@ def test_malformed_station_file_stops_the_run_with_exit_2(tmp_path):
     station.write_text("[station]\nname = 'lab'\n[dut]\nkind = 'plasma'\n")
     ok = tmp_path / "test_ok.py"
     ok.write_text("def test_x():\n    pass\n")
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--station={station}",
-            str(ok),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = pytest_in(tmp_path, f"--station={station}", str(ok))
     assert p.returncode == 2
     assert "station.toml" in p.stdout + p.stderr and "plasma" in p.stdout + p.stderr
 
@@ -105,23 +95,7 @@ def test_a_failure_under_an_open_known_anomaly_is_expected_but_its_requirement_f
     tests = tmp_path / "test_ka.py"
     tests.write_text(KNOWN_ANOMALY_TESTS)
     out = tmp_path / "results"
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-rxX",
-            f"--results-dir={out}",
-            str(tests),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = pytest_in(tmp_path, "-rxX", f"--results-dir={out}", str(tests))
     assert p.returncode == 1, p.stdout[-2000:]
     assert "1 failed" in p.stdout and "1 xfailed" in p.stdout
     assert "known anomaly KA-002: SRS-090" in p.stdout
