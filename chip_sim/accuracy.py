@@ -45,8 +45,10 @@ class Match:
 
     @property
     def f1(self) -> float:
-        s, p = self.sensitivity, self.ppv
-        return 2 * s * p / (s + p) if s + p else 0.0
+        # 2TP / (2TP + FP + FN): equal to the harmonic mean where both are defined, and 0 (not
+        # NaN) for a detector that finds nothing in a recording that has steps.
+        n = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / n if n else float("nan")
 
 
 def match_times(truth_s: np.ndarray, detected_s: np.ndarray, tolerance_s: float) -> Match:

@@ -306,6 +306,8 @@ def _heel_strike_impact(
     """A heel strike's shock as the site feels it: ``peak_mps2`` is the 20 ms pulse's, the site
     widens it and scales its peak (Site.heel_strike_duration_s, heel_strike_peak_factor)."""
     site = ctx.site
+    if site.heel_strike_jitter_s:  # drawn only when set, so other sites' renders stay as they were
+        t_s += site.heel_strike_jitter_s * float(np.clip(ctx.rng.standard_normal(), -2.5, 2.5))
     return Impact(
         t_s, peak_mps2 * site.heel_strike_peak_factor, direction, site.heel_strike_duration_s
     )

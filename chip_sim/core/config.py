@@ -23,6 +23,8 @@ class CoreConfig:
     step_max_stride: int
     step_contra_slack: int
     step_gyro_delay: int
+    step_trunk_fast: int
+    step_trunk_slow: int
     walk_start_steps: int
     walk_max_gap: int
     fall_impact_mg: int
@@ -60,6 +62,8 @@ class CoreConfig:
             "step_max_stride": "STEP_MAX_STRIDE_SAMPLES",
             "step_contra_slack": "STEP_CONTRA_SLACK_SAMPLES",
             "step_gyro_delay": "STEP_GYRO_DELAY_SAMPLES",
+            "step_trunk_fast": "STEP_TRUNK_FAST_SHIFT",
+            "step_trunk_slow": "STEP_TRUNK_SLOW_SHIFT",
             "walk_start_steps": "WALK_START_STEPS",
             "walk_max_gap": "WALK_MAX_GAP_SAMPLES",
             "fall_impact_mg": "FALL_IMPACT_MG",
@@ -87,6 +91,11 @@ class CoreConfig:
     def gyro_steps(self) -> bool:
         """Angular-rate step detection: asked for, and the selected gyro channel is enabled."""
         return self.step_mode == 1 and bool((self.channel_enable >> self.gyro_channel) & 1)
+
+    @property
+    def trunk_steps(self) -> bool:
+        """Trunk step detection: the peaks of |a| band-passed, not its sharpness."""
+        return self.step_mode == 2
 
     @property
     def gyro_channel(self) -> int:

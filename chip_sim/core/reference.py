@@ -23,6 +23,10 @@ Per sample (index i since the last reset) the core computes:
   it, while the sum of w over the samples since h is at least 10·STEP_STANCE_MIN (the leg rotated
   over its planted foot), the other leg's STEP is the first sharpness peak as above (it updates
   peak_avg), or else the window's last sample. A new heel strike closes the window;
+  with STEP_MODE 2 (trunk) the rules of mode 0 apply to x instead of r: two running means of
+  |a| with 4 fraction bits, f += ((mag << 4) − f) >> STEP_TRUNK_FAST_SHIFT and
+  s += ((mag << 4) − s) >> STEP_TRUNK_SLOW_SHIFT (both 1000 << 4 at reset, updated on every
+  sample), x = (f − s) >> 4 in mg: |a| band-passed, whose peak is the trunk's loading bump;
 - walking bouts from the steps: WALK_START at the step that completes WALK_START_STEPS steps
   with gaps ≤ WALK_MAX_GAP_SAMPLES; WALK_END when the gap since the last step exceeds it;
 - falls: an impact (mag ≥ FALL_IMPACT_MG) arms the detector; the peak is tracked for
@@ -87,6 +91,9 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     window_from = 0  # its first sample
     hs_due = None  # the sample the instrumented leg's STEP is decided
     stance_sum = 0
+    # trunk steps: the two running means of |a|, 4 fraction bits
+    trunk = cfg.trunk_steps
+    ema_fast = ema_slow = 1000 << 4
     # fall state
     fall_armed = False
     impact_i = 0
@@ -151,7 +158,12 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
             emit(i, EventCode.WALK_END, bout_steps)
             bout_active = False
         step_now = False
-        r = mag - 2 * mags[i - 1] + mags[i - 2] if i >= 2 else 0
+        if trunk:
+            ema_fast += ((mag << 4) - ema_fast) >> cfg.step_trunk_fast
+            ema_slow += ((mag << 4) - ema_slow) >> cfg.step_trunk_slow
+            r = (ema_fast - ema_slow) >> 4
+        else:
+            r = mag - 2 * mags[i - 1] + mags[i - 2] if i >= 2 else 0
         r_hist.append(r)
         is_peak, rp = False, 0
         if i >= 2:

@@ -200,19 +200,41 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
 def _sharpness_peaks(mag: np.ndarray, cfg: CoreConfig) -> tuple[np.ndarray, np.ndarray]:
     """Samples i deciding a local maximum of the sharpness at i − 1 that reaches the floor
     STEP_SHARP_MIN_MG, and that maximum (the adaptive part of the threshold is stateful)."""
-    n = len(mag)
-    r = np.zeros(n, dtype=np.int32)
+    r = np.zeros(len(mag), dtype=np.int32)
     r[2:] = mag[2:] - 2 * mag[1:-1] + mag[:-2]
-    if n <= 2:
+    return _peaks(r, cfg)
+
+
+def _peaks(r: np.ndarray, cfg: CoreConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Samples i >= 2 deciding a local maximum of ``r`` at i − 1 that reaches the floor
+    STEP_SHARP_MIN_MG, and that maximum."""
+    if len(r) <= 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rp, rpp, rc = r[1:-1], r[:-2], r[2:]
     cand = np.flatnonzero((rp >= cfg.step_sharp_min_mg) & (rp >= rpp) & (rp > rc)) + 2
     return cand, r[cand - 1].astype(np.int64)
 
 
+def trunk_signal(mag: np.ndarray, cfg: CoreConfig) -> np.ndarray:
+    """STEP_MODE 2's x: the fast running mean of |a| minus the slow one, in mg (rules in
+    ``reference``). The floor of each shift makes the means non-linear, so they run as a loop —
+    about 0.5 µs a sample, paid only by trunk-mode runs."""
+    fast, slow = cfg.step_trunk_fast, cfg.step_trunk_slow
+    f = s = 1000 << 4
+    out = [0] * len(mag)
+    for i, m in enumerate((mag.astype(np.int64) << 4).tolist()):
+        f += (m - f) >> fast
+        s += (m - s) >> slow
+        out[i] = (f - s) >> 4
+    return np.asarray(out, dtype=np.int64)
+
+
 def _acc_steps(mag: np.ndarray, cfg: CoreConfig) -> list[int]:
-    """STEP_MODE 0: local maxima of the |acc| sharpness that pass the adaptive threshold."""
-    cand, peaks = _sharpness_peaks(mag, cfg)
+    """STEP_MODE 0: local maxima of the |acc| sharpness that pass the adaptive threshold;
+    STEP_MODE 2: the same rules on the band-passed |a| (``trunk_signal``)."""
+    cand, peaks = (
+        _peaks(trunk_signal(mag, cfg), cfg) if cfg.trunk_steps else _sharpness_peaks(mag, cfg)
+    )
     steps: list[int] = []
     peak_avg, last_peak = 0, None
     for i, rp in zip(cand.tolist(), peaks.tolist(), strict=True):

@@ -32,6 +32,8 @@ module regfile (
     output reg  [31:0] step_max_stride_samples,
     output reg  [31:0] step_contra_slack_samples,
     output reg  [31:0] step_gyro_delay_samples,
+    output reg  [31:0] step_trunk_fast_shift,
+    output reg  [31:0] step_trunk_slow_shift,
     output reg  [31:0] walk_start_steps,
     output reg  [31:0] walk_max_gap_samples,
     output reg  [31:0] fall_impact_mg,
@@ -73,6 +75,8 @@ module regfile (
             step_max_stride_samples <= 32'sd400;
             step_contra_slack_samples <= 32'sd15;
             step_gyro_delay_samples <= 32'sd3;
+            step_trunk_fast_shift <= 32'sd3;
+            step_trunk_slow_shift <= 32'sd5;
             walk_start_steps <= 32'sd4;
             walk_max_gap_samples <= 32'sd200;
             fall_impact_mg <= 32'sd4000;
@@ -131,7 +135,7 @@ module regfile (
                         step_refractory_samples <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
-                    8'h24: if (v >= 32'sd0 && v <= 32'sd1) begin
+                    8'h24: if (v >= 32'sd0 && v <= 32'sd2) begin
                         step_mode <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
@@ -165,6 +169,14 @@ module regfile (
                     end else status <= 3'd5;
                     8'h2E: if (v >= 32'sd0 && v <= 32'sd20) begin
                         step_gyro_delay_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h2F: if (v >= 32'sd1 && v <= 32'sd10) begin
+                        step_trunk_fast_shift <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h20: if (v >= 32'sd1 && v <= 32'sd10) begin
+                        step_trunk_slow_shift <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
                     8'h28: if (v >= 32'sd2 && v <= 32'sd20) begin
@@ -270,6 +282,8 @@ module regfile (
                     8'h2C: rdata <= step_max_stride_samples;
                     8'h2D: rdata <= step_contra_slack_samples;
                     8'h2E: rdata <= step_gyro_delay_samples;
+                    8'h2F: rdata <= step_trunk_fast_shift;
+                    8'h20: rdata <= step_trunk_slow_shift;
                     8'h28: rdata <= walk_start_steps;
                     8'h29: rdata <= walk_max_gap_samples;
                     8'h30: rdata <= fall_impact_mg;

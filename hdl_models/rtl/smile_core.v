@@ -99,7 +99,7 @@ module smile_core #(
     wire [31:0] r_ov_limit, r_ov_min, r_ov_hyst, r_temp_limit, r_temp_hyst, r_temp_min;
     wire [31:0] r_sat, r_stuck, r_stuck_mask, r_dropout;
     wire [31:0] r_step_mode, r_gyro_axis, r_swing_min, r_hs_level, r_stance_min, r_half_stride;
-    wire [31:0] r_max_stride, r_contra_slack, r_gyro_delay;
+    wire [31:0] r_max_stride, r_contra_slack, r_gyro_delay, r_trunk_fast, r_trunk_slow;
     reg  [31:0] step_count;
     reg  [7:0]  fault_flags;
     reg  [31:0] events_dropped;
@@ -134,6 +134,8 @@ module smile_core #(
         .step_max_stride_samples(r_max_stride),
         .step_contra_slack_samples(r_contra_slack),
         .step_gyro_delay_samples(r_gyro_delay),
+        .step_trunk_fast_shift  (r_trunk_fast),
+        .step_trunk_slow_shift  (r_trunk_slow),
         .walk_start_steps       (r_walk_start),
         .walk_max_gap_samples   (r_walk_gap),
         .fall_impact_mg         (r_impact),
@@ -207,6 +209,8 @@ module smile_core #(
         .i_step_max_stride_samples(r_max_stride),
         .i_step_contra_slack_samples(r_contra_slack),
         .i_step_gyro_delay_samples(r_gyro_delay),
+        .i_step_trunk_fast_shift  (r_trunk_fast),
+        .i_step_trunk_slow_shift  (r_trunk_slow),
         .o_ready                  (step_ready),
         .o_step                   (step_pulse),
         .o_step_index             (step_index),

@@ -21,6 +21,10 @@
 //        window closes, a STEP when stance_sum >= 10·STANCE_MIN;
 //   the due STEP is decided at its sample;
 //   then armed |= w <= -10·SWING_MIN, unless a STEP is still due.
+// With STEP_MODE 2 (trunk) the rules of mode 0 apply to x instead of r (from i = 0 on, the
+// local maximum still needs i >= 2): two running means of |a| with 4 fraction bits,
+//   f += ((mag << 4) - f) >>> STEP_TRUNK_FAST_SHIFT,  s += ((mag << 4) - s) >>> STEP_TRUNK_SLOW_SHIFT
+// (both 1000 << 4 at reset, updated on every sample while in mode 2), x = (f - s) >>> 4 in mg.
 //
 //   i_valid       one-clock sample strobe with i_ax/i_ay/i_az; taken only while o_ready is high
 //   o_ready       idle: the previous sample is decided. A sample takes 19 clocks (square sum and
@@ -57,6 +61,8 @@ module step_detector (
     input  wire        [31:0] i_step_max_stride_samples,
     input  wire        [31:0] i_step_contra_slack_samples,
     input  wire        [31:0] i_step_gyro_delay_samples,
+    input  wire        [31:0] i_step_trunk_fast_shift,
+    input  wire        [31:0] i_step_trunk_slow_shift,
     output wire               o_ready,
     output reg                o_step,
     output reg         [31:0] o_step_index,
@@ -106,9 +112,23 @@ module step_detector (
     reg         have_peak;
 
     wire        past_two = idx >= 32'd2;
-    wire signed [33:0] r_now = past_two
+    wire signed [33:0] sharp_now = past_two
         ? $signed({18'd0, mag}) - $signed({17'd0, mag1, 1'b0}) + $signed({18'd0, mag2})
         : 34'sd0;
+
+    // --- trunk steps (STEP_MODE 2): |a| band-passed as the difference of two running means ------
+    // mag << 4 < 2^20, so both means and their distances to it fit 22 bits signed
+    localparam signed [21:0] EMA_RESET = 22'sd16000;  // 1000 mg << 4
+    wire        trunk_mode = i_step_mode == 32'd2;
+    reg  signed [21:0] ema_fast;
+    reg  signed [21:0] ema_slow;
+    wire signed [21:0] mag16 = $signed({2'b00, mag, 4'b0000});
+    wire signed [21:0] fast_step = (mag16 - ema_fast) >>> i_step_trunk_fast_shift;
+    wire signed [21:0] slow_step = (mag16 - ema_slow) >>> i_step_trunk_slow_shift;
+    wire signed [21:0] fast_now = ema_fast + fast_step;
+    wire signed [21:0] slow_now = ema_slow + slow_step;
+    wire signed [21:0] band = (fast_now - slow_now) >>> 4;
+    wire signed [33:0] r_now = trunk_mode ? {{12{band[21]}}, band} : sharp_now;
     wire signed [33:0] adapt = peak_avg >>> i_step_adapt_shift;
     wire signed [33:0] sharp_min = $signed({2'b00, i_step_sharp_min_mg});
     wire signed [33:0] threshold = adapt > sharp_min ? adapt : sharp_min;
@@ -189,6 +209,8 @@ module step_detector (
             hs_pending   <= 1'b0;
             hs_due       <= 32'd0;
             stance_sum   <= 40'sd0;
+            ema_fast     <= EMA_RESET;
+            ema_slow     <= EMA_RESET;
         end else begin
             o_step <= 1'b0;
             case (state)
@@ -232,6 +254,10 @@ module step_detector (
                         if (acc_other) peak_avg <= peak_avg + (peak_delta >>> 2);
                         hs_pending <= due_later;
                         if (w <= swing_level && !due_later) armed <= 1'b1;
+                    end
+                    if (trunk_mode) begin
+                        ema_fast <= fast_now;
+                        ema_slow <= slow_now;
                     end
                     mag2  <= mag1;
                     mag1  <= mag;

@@ -39,6 +39,8 @@ module tb_step #(
     input  wire [31:0]         step_max_stride_samples,
     input  wire [31:0]         step_contra_slack_samples,
     input  wire [31:0]         step_gyro_delay_samples,
+    input  wire [31:0]         step_trunk_fast_shift,
+    input  wire [31:0]         step_trunk_slow_shift,
     output reg                 done,
     output reg                 overrun,
     output wire                step,
@@ -59,7 +61,11 @@ module tb_step #(
     output reg  [31:0]         cov_other_refused,    // mode 1: window end without the rotation
     output reg  [31:0]         cov_early_shock,      // mode 1: a peak before the window opens
     output reg  [31:0]         cov_window_cut,       // mode 1: a heel strike while a window is open
-    output reg  [31:0]         cov_armed_while_due   // mode 1: a swing while a STEP is still due
+    output reg  [31:0]         cov_armed_while_due,  // mode 1: a swing while a STEP is still due
+    output reg  [31:0]         cov_trunk_step,       // mode 2: a band-passed |a| peak is a STEP
+    output reg  [31:0]         cov_trunk_refractory_veto,  // mode 2: a peak inside the refractory period
+    output reg  [31:0]         cov_trunk_adaptive_veto,    // mode 2: over the floor, under peak_avg>>>shift
+    output reg  [31:0]         cov_trunk_below_baseline    // mode 2: the fast mean under the slow one
 );
     localparam integer ADDR_BITS = $clog2(MAX_SAMPLES);
 
@@ -94,6 +100,8 @@ module tb_step #(
         .i_step_max_stride_samples(step_max_stride_samples),
         .i_step_contra_slack_samples(step_contra_slack_samples),
         .i_step_gyro_delay_samples(step_gyro_delay_samples),
+        .i_step_trunk_fast_shift  (step_trunk_fast_shift),
+        .i_step_trunk_slow_shift  (step_trunk_slow_shift),
         .o_ready                  (ready),
         .o_step                   (step),
         .o_step_index             (step_index),
@@ -114,6 +122,10 @@ module tb_step #(
     // Coverage, sampled where the detector decides a sample (S_DECIDE = 2).
     wire deciding = u_dut.state == 2'd2;
     wire gyro     = u_dut.gyro_mode;
+    wire trunk    = u_dut.trunk_mode;
+    wire acc      = !gyro && !trunk;  // mode 0
+    wire adapt_veto = u_dut.past_two && u_dut.r1 >= u_dut.sharp_min && u_dut.r1 < u_dut.adapt
+        && u_dut.r1 >= u_dut.r2 && u_dut.r1 > u_dut.r_now;
     always @(posedge clk or negedge rst_n) begin
         if (!rst_n) begin
             cov_acc_step         <= 32'd0;
@@ -127,13 +139,21 @@ module tb_step #(
             cov_early_shock      <= 32'd0;
             cov_window_cut       <= 32'd0;
             cov_armed_while_due  <= 32'd0;
+            cov_trunk_step            <= 32'd0;
+            cov_trunk_refractory_veto <= 32'd0;
+            cov_trunk_adaptive_veto   <= 32'd0;
+            cov_trunk_below_baseline  <= 32'd0;
         end else if (deciding) begin
-            if (!gyro && u_dut.step) cov_acc_step <= cov_acc_step + 32'd1;
-            if (!gyro && u_dut.is_peak && !u_dut.refractory_ok)
+            if (acc && u_dut.step) cov_acc_step <= cov_acc_step + 32'd1;
+            if (acc && u_dut.is_peak && !u_dut.refractory_ok)
                 cov_refractory_veto <= cov_refractory_veto + 32'd1;
-            if (!gyro && u_dut.past_two && u_dut.r1 >= u_dut.sharp_min && u_dut.r1 < u_dut.adapt
-                && u_dut.r1 >= u_dut.r2 && u_dut.r1 > u_dut.r_now)
-                cov_adaptive_veto <= cov_adaptive_veto + 32'd1;
+            if (acc && adapt_veto) cov_adaptive_veto <= cov_adaptive_veto + 32'd1;
+            if (trunk && u_dut.step) cov_trunk_step <= cov_trunk_step + 32'd1;
+            if (trunk && u_dut.is_peak && !u_dut.refractory_ok)
+                cov_trunk_refractory_veto <= cov_trunk_refractory_veto + 32'd1;
+            if (trunk && adapt_veto) cov_trunk_adaptive_veto <= cov_trunk_adaptive_veto + 32'd1;
+            if (trunk && u_dut.band < 0)
+                cov_trunk_below_baseline <= cov_trunk_below_baseline + 32'd1;
             if (!gyro && u_dut.i_step_mode == 32'd1)
                 cov_gyro_fallback <= cov_gyro_fallback + 32'd1;
             if (gyro && u_dut.heel_strike) cov_heel_strike <= cov_heel_strike + 32'd1;

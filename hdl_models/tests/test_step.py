@@ -60,6 +60,8 @@ REGISTER_PORTS = {
     "STEP_MAX_STRIDE_SAMPLES": "step_max_stride_samples",
     "STEP_CONTRA_SLACK_SAMPLES": "step_contra_slack_samples",
     "STEP_GYRO_DELAY_SAMPLES": "step_gyro_delay_samples",
+    "STEP_TRUNK_FAST_SHIFT": "step_trunk_fast_shift",
+    "STEP_TRUNK_SLOW_SHIFT": "step_trunk_slow_shift",
 }
 
 

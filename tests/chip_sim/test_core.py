@@ -156,6 +156,48 @@ def test_gyro_axis_negation_and_fallback_to_acceleration_when_the_gyro_is_off():
     assert off.of(EventCode.STEP)["sample_index"].tolist() == [321, 421, 521]
 
 
+# Floor 50 rather than the preset's 20: the shock test needs a margin above a bump's band.
+TRUNK = {"STEP_MODE": 2, "STEP_SHARP_MIN_MG": 50, "STEP_REFRACTORY_SAMPLES": 40}
+
+
+def test_trunk_steps_on_loading_bumps_not_on_single_sample_shocks():
+    """STEP_MODE 2 follows the trunk's loading bump (|a| band-passed): a 150 ms half-sine of
+    400 mg is a step, decided one sample after the band-passed peak; a one-sample shock of the
+    same height, which mode 0 takes, is not: the fast running mean moves by 1/8 of it and the
+    slow one by 1/32, so its band-passed peak is 400/8 - 400/32 = 37 mg, under the 50 mg floor."""
+    codes = standing(1500).astype(np.int64)
+    bumps = (200, 300, 400, 500, 600)
+    bump = np.round(400 * np.sin(np.pi * np.arange(15) / 15)).astype(np.int64)
+    for b in bumps:
+        codes[b : b + 15, 2] += bump
+    shocks = (900, 1000, 1100)
+    for t in shocks:
+        codes[t, 2] += 400
+    codes = codes.astype(np.int16)
+    out = run_both(codes, TRUNK)
+    got = [i for i, _ in events(out, EventCode.STEP)]
+    assert len(got) == len(bumps), got
+    for b, i in zip(bumps, got, strict=True):
+        assert b + 7 <= i <= b + 15, (b, i)  # after the bump's crest, before its end
+    # the same stream in mode 0 takes the shocks
+    acc = [i for i, _ in events(run_both(codes, {"STEP_SHARP_MIN_MG": 50}), EventCode.STEP)]
+    assert {t + 1 for t in shocks} <= set(acc)
+
+
+def test_trunk_steps_keep_mode_0s_refractory_and_adaptive_rules():
+    """Two bumps 30 samples apart: the second falls inside STEP_REFRACTORY_SAMPLES 40 and is
+    refused; the running means' shifts are registers (a slower fast mean smooths the bump below
+    the floor)."""
+    codes = standing(1000).astype(np.int64)
+    bump = np.round(400 * np.sin(np.pi * np.arange(15) / 15)).astype(np.int64)
+    for b in (200, 230, 400):
+        codes[b : b + 15, 2] += bump
+    codes = codes.astype(np.int16)
+    got = [i for i, _ in events(run_both(codes, TRUNK), EventCode.STEP)]
+    assert len(got) == 2 and got[0] < 230 <= 400 <= got[1], got
+    assert events(run_both(codes, TRUNK | {"STEP_TRUNK_FAST_SHIFT": 6}), EventCode.STEP) == []
+
+
 def test_fall_needs_impact_stillness_and_a_turned_posture():
     n = 1200
     codes = standing(n).astype(np.int64)

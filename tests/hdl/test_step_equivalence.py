@@ -53,6 +53,8 @@ STEP_REGISTERS = (
     "STEP_MAX_STRIDE_SAMPLES",
     "STEP_CONTRA_SLACK_SAMPLES",
     "STEP_GYRO_DELAY_SAMPLES",
+    "STEP_TRUNK_FAST_SHIFT",
+    "STEP_TRUNK_SLOW_SHIFT",
 )
 #: register overrides on top of the scenario's registers (each value is the register's minimum)
 REGISTER_SETS: dict[str, dict[str, int]] = {
@@ -76,6 +78,16 @@ REGISTER_SETS: dict[str, dict[str, int]] = {
         "STEP_STANCE_MIN": 0,
         "STEP_HALF_STRIDE_SAMPLES": 10,
         "STEP_MAX_STRIDE_SAMPLES": 50,
+    },
+    # trunk steps (STEP_MODE 2) at the registers' extremes: the fastest and the slowest running
+    # means (the widest band-pass values) and every threshold low enough to bite
+    "trunk-sensitive": {
+        "STEP_MODE": 2,
+        "STEP_TRUNK_FAST_SHIFT": 1,
+        "STEP_TRUNK_SLOW_SHIFT": 10,
+        "STEP_SHARP_MIN_MG": 5,
+        "STEP_ADAPT_SHIFT": 1,
+        "STEP_REFRACTORY_SAMPLES": 5,
     },
 }
 
@@ -176,6 +188,10 @@ COVERAGE_BINS = (
     "early_shock",
     "window_cut",
     "armed_while_due",
+    "trunk_step",
+    "trunk_refractory_veto",
+    "trunk_adaptive_veto",
+    "trunk_below_baseline",
 )
 
 #: enough of the library walk for every library-driven bin (a bout at 5-12 s, another from 20 s)
@@ -183,12 +199,23 @@ COVERAGE_DURATION_S = 20
 
 #: cases whose union must take every branch of the step decision (COVERAGE_BINS): the library
 #: walk on the shank preset (mode 1), the acceleration path at its most sensitive registers,
-#: mode 1 with the gyroscope off (the fallback), and the hand-made edge strides
+#: mode 1 with the gyroscope off (the fallback), the hand-made edge strides, and the trunk mode
+#: on the lower-back walk (its preset) and at its most sensitive registers
 COVERAGE_CASES = (
     ("walk_level_1p3", "preset"),
     ("walk_level_1p3", "sensitive"),
     ("walk_level_1p3", "gyro-off"),
     ("edge", "strides"),
+    ("walk_lower_back_wearable", "preset"),
+    ("walk_lower_back_wearable", "trunk-sensitive"),
+)
+
+#: the trunk mode's own equivalence cases (the lower-back preset, and the extremes on a shank
+#: walk, whose sharp shocks make a different band-passed signal)
+TRUNK_CASES = (
+    ("walk_lower_back_wearable", "preset"),
+    ("walk_lower_back_wearable", "trunk-sensitive"),
+    ("walk_level_1p3", "trunk-sensitive"),
 )
 
 
@@ -228,6 +255,22 @@ def test_step_detector_matches_model(
     _run(simulator, build_root, "steps_match_model", {"STEP_CASE_JSON": str(cases[key])})
 
 
+@pytest.mark.parametrize(("scenario", "register_set"), TRUNK_CASES)
+@pytest.mark.parametrize("simulator", sim.SIMULATORS)
+def test_trunk_step_mode_matches_model(
+    simulator: str,
+    scenario: str,
+    register_set: str,
+    build_root: Path,
+    cases: dict[tuple[str, str], Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """STEP_MODE 2 (trunk): the RTL's STEP events over 60 s equal chip_sim's exactly."""
+    test_step_detector_matches_model(
+        simulator, scenario, register_set, build_root, cases, tmp_path_factory
+    )
+
+
 @pytest.mark.parametrize("simulator", sim.SIMULATORS)
 def test_isqrt32_matches_math_isqrt(simulator: str, build_root: Path) -> None:
     """isqrt32 on its own: edge and random 32-bit inputs against math.isqrt."""
@@ -238,7 +281,8 @@ def test_step_detector_decision_coverage_closes(build_root: Path, tmp_path: Path
     """Functional coverage of the step decision: over COVERAGE_CASES, every branch (mode 0
     peak, refractory and adaptive vetoes, gyro fallback, heel strike, the other leg's shock,
     window end with and without the stance rotation, an early shock, a cut window, a swing
-    while a STEP is due) is taken at least once, and the RTL still equals the model on each."""
+    while a STEP is due; the trunk mode's peak, vetoes and negative band) is taken at least
+    once, and the RTL still equals the model on each."""
     available = [s for s in sim.SIMULATORS if sim.available(s)]
     if not available:
         pytest.skip("no HDL simulator installed (Icarus Verilog or Verilator)")

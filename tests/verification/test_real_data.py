@@ -143,3 +143,16 @@ def test_generator_waveforms_match_the_real_recordings(recordings, verify):
     verify.attach("waveform credibility", "\n\n".join(tables), "txt")
     verify.figure("SRS-062", failed, detail="; ".join(t.splitlines()[0] for t in tables))
     verify.check()
+
+
+def test_the_published_lumbar_pipeline_is_right_where_it_reports_steps(recordings):
+    """The adapter to scikit-digital-health is judged where its answer is known: on the real
+    lower back, its few reported steps (short lab bouts fall below its 8 s minimum) must be
+    real ones. A wrong axis or rate in the adapter would put them off the reference's contacts."""
+    from bench.verification.real_data import reference_steps_s, score
+
+    lower = [r for r in recordings if r.placement == "lower_back"]
+    matches = [score(r, reference_steps_s(r)) for r in lower]
+    tp, fp = sum(m.tp for m in matches), sum(m.fp for m in matches)
+    assert tp >= 15, (tp, fp)
+    assert wilson(tp, tp + fp).lower >= 0.75, (tp, fp)
