@@ -26,7 +26,7 @@ from bench.dut import output_from_frames
 from bench.duts.golden import GoldenSession
 from bench.duts.protocol import Dut, Reception
 from bench.errors import BenchError
-from bench.station import Station
+from bench.station import SUPPLY_DRIVER, Station
 from bench.timeline import AlignmentError, event_latencies, fit_alignment, latency_rows
 from chip_sim.accuracy import ScenarioAccuracy, evaluate
 from chip_sim.icd import EventPayload, FrameType, StatusPayload
@@ -36,8 +36,6 @@ from scenarios import library
 from scenarios.capture import write_capture
 
 RATE_HZ = 100.0
-SUPPLY_V = 3.3  # the board's supply rail
-SUPPLY_LIMIT_A = 0.02
 #: emulated board current (the supply twin's load): BMI270 full / suspend (DOMAIN "Sensors and
 #: front end": 685 µA, 3.5 µA) plus this project's assumption for front end and core
 #: (200 µA sampling, 10 µA idle)
@@ -79,7 +77,6 @@ def instruments(station: Station, *, allow_expired_calibration: bool = False) ->
         Keysight34465A,
         Keysight53230A,
         KeysightE36312A,
-        SafetyLimits,
     )
     from bench.instruments.sim import AwgTwin, CounterTwin, DmmTwin, SupplyTwin
 
@@ -89,11 +86,7 @@ def instruments(station: Station, *, allow_expired_calibration: bool = False) ->
         "keysight_33500b": (Keysight33500B, AwgTwin),
         "keysight_53230a": (Keysight53230A, CounterTwin),
     }
-    limits = SafetyLimits(
-        max_voltage_v=station.limits.get("supply_voltage_max_v"),
-        max_current_a=station.limits.get("supply_current_max_a"),
-        max_awg_amplitude_vpp=station.limits.get("awg_amplitude_max_vpp"),
-    )
+    limits = station.safety_limits()
     with contextlib.ExitStack() as stack:
         opened, twins = {}, {}
         for spec in station.instruments.values():
@@ -117,8 +110,10 @@ def instruments(station: Station, *, allow_expired_calibration: bool = False) ->
         yield {"instruments": opened, "twins": twins}
 
 
-def _of(opened: dict, cls_name: str):
-    return next((i for i in opened.values() if type(i).__name__ == cls_name), None)
+def _of(station: Station, opened: dict, driver: str):
+    """The opened instrument the station file names with ``driver`` (first such), or None."""
+    spec = station.instrument(driver)
+    return opened[spec.name] if spec is not None else None
 
 
 def run_station_scenario(
@@ -139,7 +134,9 @@ def run_station_scenario(
         with instruments(station, allow_expired_calibration=allow_expired_calibration) as kit:
             opened, twins = kit["instruments"], kit["twins"]
             result.notes += [i.calibration_note for i in opened.values() if i.calibration_note]
-            supply = _of(opened, "KeysightE36312A")
+            supply = _of(station, opened, SUPPLY_DRIVER)
+            board = station.instrument(SUPPLY_DRIVER).supply if supply else {}
+            channel = int(board.get("channel", 1))
             sampling = {"on": False}
             for twin in twins.values():
                 if hasattr(twin, "load_current_a"):
@@ -148,11 +145,11 @@ def run_station_scenario(
                     ]
             with outputs_off_on_exit(*([supply] if supply else [])):
                 if supply:
-                    supply.set_voltage(1, SUPPLY_V)
-                    supply.set_current_limit(1, SUPPLY_LIMIT_A)
-                    supply.output(1, True)
-                    result.readings["supply_idle_current_a"] = supply.measure_current(1)
-                awg = _of(opened, "Keysight33500B")
+                    supply.set_voltage(channel, board["voltage_v"])
+                    supply.set_current_limit(channel, board["current_limit_a"])
+                    supply.output(channel, True)
+                    result.readings["supply_idle_current_a"] = supply.measure_current(channel)
+                awg = _of(station, opened, "keysight_33500b")
                 if awg:
                     _play(awg, run)
                 _program(dut, run)
@@ -160,7 +157,7 @@ def run_station_scenario(
                 sampling["on"] = True
                 result.reception = dut.run(timeout_s=timeout_s)
                 if supply:
-                    result.readings["supply_sampling_current_a"] = supply.measure_current(1)
+                    result.readings["supply_sampling_current_a"] = supply.measure_current(channel)
                 sampling["on"] = False
     finally:
         dut.close()

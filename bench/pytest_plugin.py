@@ -49,32 +49,60 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "hardware: needs real hardware; skipped unless --station names a lab station"
     )
+    # Only what the session asked for is checked here: a bad --station, --dut or --seed ends it
+    # with one line and exit 2, as the CLI does; a session that uses none of the bench (another
+    # project's tests in the same environment) runs untouched, whatever the bench's files say.
+    station_path, dut = config.getoption("--station"), config.getoption("--dut")
     try:
-        station = load_station(config.getoption("--station"))
-        dut = config.getoption("--dut")
         if dut:
             parse_dut(dut, "--dut")
-        requirements()
+        station = load_station(station_path) if station_path else None
     except BenchError as exc:
         pytest.exit(f"smile-bench: error: {exc}", returncode=2)
-    config.stash[_STATE] = _State(station, dut or station.dut)
+    for value in config.getoption("--seed") or ():
+        if value < 0:
+            pytest.exit(f"smile-bench: error: --seed {value}: expected a whole number >= 0", 2)
+    config.stash[_STATE] = _State(station, dut)
 
 
 class _State:
-    def __init__(self, station, dut: str):
-        self.station = station
-        self.dut = dut
+    """The session's bench state. The station is loaded when first needed (a fixture, a
+    hardware marker, the run records), so a session that needs none of it never reads it."""
+
+    def __init__(self, station, dut: str | None):
+        self._station = station
+        self._dut = dut
         self.results: dict[str, dict] = {}  # nodeid → {outcome, requirements, figures, evidence}
         self.recorder = None  # bench.records.RunRecorder when --results-dir is given
+
+    @property
+    def station(self):
+        if self._station is None:
+            self._station = load_station(None)
+        return self._station
+
+    @property
+    def dut(self) -> str:
+        return self._dut or self.station.dut
 
 
 _STATE = pytest.StashKey[_State]()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
-    reqs = requirements()
     trace: dict[str, list[str]] = defaultdict(list)
-    station = config.stash[_STATE].station
+    ours = [
+        i for i in items if i.get_closest_marker("requirement") or i.get_closest_marker("hardware")
+    ]
+    if not ours:  # not a bench session: nothing to check, nothing to skip
+        if config.getoption("--smile-trace"):
+            Path(config.getoption("--smile-trace")).write_text("{}", encoding="utf-8")
+        return
+    try:
+        reqs = requirements()
+        station = config.stash[_STATE].station
+    except BenchError as exc:
+        pytest.exit(f"smile-bench: error: {exc}", returncode=2)
     if not station.hardware:
         skip = pytest.mark.skip(
             reason=f"needs real hardware; station {station.name!r} has none (--station FILE)"

@@ -18,12 +18,20 @@
     calibration_due = 2027-03-31        # a TOML date; required for hardware, absent for twins
     simulated = false                   # true: a twin started by the bench (no calibration)
 
-    [limits]                            # setpoints beyond these are refused before sending
-    supply_voltage_max_v = 3.6
-    supply_current_max_a = 0.05
-    awg_amplitude_max_vpp = 2.0
+    channel = 1                         # supply only: the output powering the board
+    voltage_v = 3.3                     # supply only: its setpoint (within the limits)
+    current_limit_a = 0.02              # supply only: its current limit (within the limits)
 
-Every problem names the file and the key, with what was expected.
+    [limits]                            # setpoints beyond these are refused before sending
+    supply_voltage_max_v = 3.6          # each key tightens the safe default (SAFE_LIMITS);
+    supply_current_max_a = 0.05         # a key may exceed it only when listed in widen
+    awg_amplitude_max_vpp = 2.0
+    awg_offset_max_v = 1.0
+    widen = ["supply_current_max_a"]    # optional: the keys allowed above the safe default
+
+A station's limits are the safe defaults with the file's [limits] merged over them: a station
+without [limits] gets the defaults, never "no limit". Every key is used or refused; every problem
+names the file and the key, with what was expected.
 """
 
 from __future__ import annotations
@@ -45,7 +53,21 @@ LIMITS = {  # key -> what it bounds
     "supply_voltage_max_v": "supply voltage setpoint",
     "supply_current_max_a": "supply current limit",
     "awg_amplitude_max_vpp": "waveform generator amplitude",
+    "awg_offset_max_v": "waveform generator offset",
 }
+#: The limits a station gets for every key its file does not set: the evaluation board's rails
+#: (3.3 V logic, absolute maximum 3.9 V, mA currents) and the front end's input range. Taken
+#: from bench.instruments.SafetyLimits' defaults so the drivers and the station agree.
+SAFE_LIMITS = {
+    "supply_voltage_max_v": 3.6,
+    "supply_current_max_a": 0.1,
+    "awg_amplitude_max_vpp": 2.0,
+    "awg_offset_max_v": 1.0,
+}
+#: The board's supply when the station file says nothing: its 3.3 V rail, 20 mA limit on output 1.
+SUPPLY_DEFAULTS = {"channel": 1, "voltage_v": 3.3, "current_limit_a": 0.02}
+SUPPLY_DRIVER = "keysight_e36312a"
+SUPPLY_CHANNELS = (1, 2, 3)  # the E36312A's outputs
 
 
 class StationError(BenchError):
@@ -60,6 +82,8 @@ class InstrumentSpec:
     backend: str = "@py"
     calibration_due: dt.date | None = None
     simulated: bool = False
+    #: supply only: output channel, voltage setpoint and current limit for the board
+    supply: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,17 @@ class Station:
         """Whether this station drives real hardware (a board or a non-simulated instrument)."""
         return self.dut.startswith("serial:") or any(
             not i.simulated for i in self.instruments.values()
+        )
+
+    def safety_limits(self):
+        """The station's limits as the drivers take them (bench.instruments.SafetyLimits)."""
+        from bench.instruments import SafetyLimits
+
+        return SafetyLimits(
+            max_voltage_v=self.limits["supply_voltage_max_v"],
+            max_current_a=self.limits["supply_current_max_a"],
+            max_awg_amplitude_vpp=self.limits["awg_amplitude_max_vpp"],
+            max_awg_offset_v=self.limits["awg_offset_max_v"],
         )
 
     def instrument(self, driver: str) -> InstrumentSpec | None:
@@ -131,12 +166,26 @@ def _unknown(table: dict, allowed: set[str], where: str) -> None:
 def _instrument(name: str, table: object, where: str) -> InstrumentSpec:
     if not isinstance(table, dict):
         raise StationError(f"{where}: expected a table [instruments.{name}]")
-    _unknown(
-        table, {"driver", "resource", "backend", "calibration_due", "simulated", "channel"}, where
-    )
+    base = {"driver", "resource", "backend", "calibration_due", "simulated"}
+    driver = table.get("driver")
+    _unknown(table, base | (set(SUPPLY_DEFAULTS) if driver == SUPPLY_DRIVER else set()), where)
     driver = _text(table, "driver", where)
     if driver not in DRIVERS:
         raise StationError(f"{where}.driver: {driver!r}; expected one of {', '.join(DRIVERS)}")
+    supply: dict[str, float] = {}
+    if driver == SUPPLY_DRIVER:
+        channel = table.get("channel", SUPPLY_DEFAULTS["channel"])
+        if isinstance(channel, bool) or channel not in SUPPLY_CHANNELS:
+            raise StationError(
+                f"{where}.channel: {channel!r}; expected one of "
+                f"{', '.join(map(str, SUPPLY_CHANNELS))}"
+            )
+        supply["channel"] = int(channel)
+        for key in ("voltage_v", "current_limit_a"):
+            value = table.get(key, SUPPLY_DEFAULTS[key])
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise StationError(f"{where}.{key}: {value!r}; expected a positive number")
+            supply[key] = float(value)
     resource = _text(table, "resource", where)
     backend = _text(table, "backend", where, required=False) or "@py"
     simulated = table.get("simulated", False)
@@ -151,7 +200,39 @@ def _instrument(name: str, table: object, where: str) -> InstrumentSpec:
         raise StationError(
             f"{where}.calibration_due: missing; a real instrument needs its calibration due date"
         )
-    return InstrumentSpec(name, driver, resource, backend, due, simulated)
+    return InstrumentSpec(name, driver, resource, backend, due, simulated, supply)
+
+
+def _limits(table: object, path: str) -> dict[str, float]:
+    """SAFE_LIMITS with the file's [limits] merged over them: a key may tighten its default, and
+    exceed it only when [limits].widen lists it."""
+    if not isinstance(table, dict):
+        raise StationError(f"{path}: limits; expected a table [limits]")
+    _unknown(table, set(LIMITS) | {"widen"}, f"{path}: [limits]")
+    widen = table.get("widen", [])
+    if not isinstance(widen, list) or any(k not in LIMITS for k in widen):
+        raise StationError(
+            f"{path}: [limits].widen: {widen!r}; expected a list of keys among {', '.join(LIMITS)}"
+        )
+    limits = dict(SAFE_LIMITS)
+    for key, value in table.items():
+        if key == "widen":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise StationError(
+                f"{path}: [limits].{key}: {value!r}; expected a positive number "
+                f"(the largest {LIMITS[key]})"
+            )
+        if value > SAFE_LIMITS[key] and key not in widen:
+            raise StationError(
+                f"{path}: [limits].{key}: {value:g} exceeds the safe default "
+                f"{SAFE_LIMITS[key]:g}; expected at most that, or {key} listed in [limits].widen"
+            )
+        limits[key] = float(value)
+    for key in widen:
+        if key not in table:
+            raise StationError(f"{path}: [limits].widen names {key}, which [limits] does not set")
+    return limits
 
 
 def load_station(path: str | Path | None = None) -> Station:
@@ -182,18 +263,17 @@ def load_station(path: str | Path | None = None) -> Station:
         name: _instrument(name, table, f"{path}: [instruments.{name}]")
         for name, table in instruments_table.items()
     }
-    limits_table = data.get("limits", {})
-    if not isinstance(limits_table, dict):
-        raise StationError(f"{path}: limits; expected a table [limits]")
-    _unknown(limits_table, set(LIMITS), f"{path}: [limits]")
-    limits = {}
-    for key, value in limits_table.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise StationError(
-                f"{path}: [limits].{key}: {value!r}; expected a positive number "
-                f"(the largest {LIMITS[key]})"
-            )
-        limits[key] = float(value)
+    limits = _limits(data.get("limits", {}), str(path))
+    for spec in instruments.values():
+        for key, limit in (
+            ("voltage_v", "supply_voltage_max_v"),
+            ("current_limit_a", "supply_current_max_a"),
+        ):
+            if key in spec.supply and spec.supply[key] > limits[limit]:
+                raise StationError(
+                    f"{path}: [instruments.{spec.name}].{key}: {spec.supply[key]:g} exceeds "
+                    f"{limit} {limits[limit]:g}; expected at most the station's limit"
+                )
     return Station(
         station["name"],
         kind,

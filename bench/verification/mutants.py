@@ -78,6 +78,20 @@ MUTATIONS = {
     "stuck_fifo": stuck_fifo,
 }
 
+#: The requirements whose figures must catch each mutant (the kill table counts a kill only on
+#: one of them failing; bench.verification.kill_table), from what each defect breaks. SRS-060
+#: compares the DUT's events with the executable specification run on the DUT's own codes and
+#: registers: it catches a defect in the event stream (late, lost, stuck), not one in the codes
+#: or the registers, which the specification then shares.
+CATCHES: dict[str, tuple[str, ...]] = {
+    "threshold_off_by_one": ("SRS-020", "SRS-021", "SRS-022", "SRS-023"),
+    "extra_latency": ("SRS-060", "SRS-011", "SRS-021", "SRS-040", "SRS-041", "SRS-042"),
+    "dropped_event": ("SRS-060", "SRS-001", "SRS-004", "SRS-010"),
+    "wrong_crc": ("SRS-050", "SRS-051"),
+    "swapped_axis": ("SRS-055", "SRS-001", "SRS-010"),
+    "stuck_fifo": ("SRS-060", "SRS-001", "SRS-004", "SRS-010", "SRS-072"),
+}
+
 
 @dataclass
 class MutantDut(GoldenDut):

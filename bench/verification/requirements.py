@@ -196,7 +196,7 @@ def load_requirements(path: Path = REQUIREMENTS_PATH) -> RequirementSet:
 
 @cache
 def requirements() -> RequirementSet:
-    return load_requirements()
+    return load_requirements(REQUIREMENTS_PATH)
 
 
 def open_anomalies(reqs: RequirementSet | None = None) -> dict[str, str]:

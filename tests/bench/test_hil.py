@@ -12,10 +12,10 @@ from pathlib import Path
 import h5py
 import pytest
 
-from bench.hil import run_station_scenario
+from bench.hil import instruments, run_station_scenario
 from bench.instruments import CalibrationExpiredError, SafetyLimitError
 from bench.instruments.sim import SupplyTwin
-from bench.station import load_station
+from bench.station import StationError, load_station
 from chip_sim.pipeline import run_scenario
 from scenarios import library
 from scenarios.capture import read_capture
@@ -69,13 +69,48 @@ def test_run_powers_the_board_measures_and_switches_off(tmp_path):
         assert dut.attrs["alignment_residual_s"] < 0.001
 
 
-def test_setpoint_beyond_the_station_limit_is_refused_before_sending(tmp_path):
+def test_setpoint_beyond_the_station_limit_is_refused_before_anything_opens(tmp_path):
+    """The board's 3.3 V (the supply's default setpoint) above a 3.0 V station limit: the station
+    file itself is refused, naming the key, before any instrument is reached."""
+    with pytest.raises(StationError, match=r"\[instruments.supply\].voltage_v: 3.3 exceeds"):
+        load_station(station_file(tmp_path, "TCPIP0::10.0.0.1::inst0::INSTR", vmax=3.0))
+
+
+def test_a_station_without_limits_refuses_5v5_before_sending(tmp_path):
+    """No [limits] means the safe defaults, never "no limit": 5.5 V (the example board's
+    absolute maximum is 3.9 V) is refused by the driver and never reaches the supply."""
     with SupplyTwin() as twin:
-        station = load_station(station_file(tmp_path, twin.resource, vmax=3.0))
-        with pytest.raises(SafetyLimitError, match="supply"):
-            run_station_scenario(station, "fall_forward", 1)
-        assert not any(c.upper().startswith("VOLT") for c in twin.commands)
-        assert twin.wait_for("OUTP 0,(@1)", timeout_s=5)  # the error still switched it off
+        path = station_file(tmp_path, twin.resource)
+        text = path.read_text()
+        path.write_text(text[: text.index("[limits]")])
+        station = load_station(path)
+        assert station.limits["supply_voltage_max_v"] == 3.6
+        with instruments(station) as kit:
+            supply = kit["instruments"]["supply"]
+            with pytest.raises(SafetyLimitError, match="supply"):
+                supply.set_voltage(1, 5.5)
+            supply.set_voltage(1, 3.3)
+        assert twin.received("VOLT 3.3,(@1)")
+        assert not any("5.5" in c for c in twin.commands)
+
+
+def test_the_board_supply_comes_from_the_station_file(tmp_path):
+    """Channel, voltage and current limit of the board's supply are the station's, not the
+    bench's: a board on output 2 at 3.0 V with a 10 mA limit."""
+    with SupplyTwin(lambda ch: 0.0009) as twin:
+        path = station_file(tmp_path, twin.resource)
+        path.write_text(
+            path.read_text().replace(
+                "[instruments.awg]",
+                "channel = 2\nvoltage_v = 3.0\ncurrent_limit_a = 0.01\n[instruments.awg]",
+            )
+        )
+        run_station_scenario(load_station(path), "fall_forward", 1)
+        assert twin.received("VOLT 3,(@2)") or twin.received("VOLT 3.0,(@2)")
+        assert twin.received("OUTP 1,(@2)") and not twin.received("OUTP 1,(@1)")
+        assert twin.wait_for("OUTP 0,(@2)", timeout_s=5) or twin.wait_for(
+            "OUTP 0,(@1,2,3)", timeout_s=5
+        )
 
 
 def test_expired_calibration_refuses_unless_allowed_and_is_recorded(tmp_path):

@@ -73,6 +73,48 @@ def test_malformed_station_file_stops_the_run_with_exit_2(tmp_path):
     assert "station.toml" in p.stdout + p.stderr and "plasma" in p.stdout + p.stderr
 
 
+BENCH_FILES_GONE = """
+from pathlib import Path
+
+import bench.station
+import bench.verification.requirements
+
+# as in an environment where the bench's files cannot be found
+bench.station.DEFAULT_STATION = Path("/nonexistent/simulated.toml")
+bench.verification.requirements.REQUIREMENTS_PATH = Path("/nonexistent/requirements.yaml")
+"""
+
+
+def test_a_session_that_does_not_use_the_bench_runs_untouched(tmp_path):
+    """Another project's tests in an environment with smile-bench installed: the plugin reads
+    nothing and stops nothing, even where the bench's own files cannot be found."""
+    (tmp_path / "conftest.py").write_text(BENCH_FILES_GONE)
+    plain = tmp_path / "test_plain.py"
+    plain.write_text("def test_x():\n    assert True\n")
+    p = pytest_in(tmp_path, str(plain))
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    assert "1 passed" in p.stdout
+
+
+def test_a_bench_session_without_the_bench_files_stops_naming_the_file(tmp_path):
+    (tmp_path / "conftest.py").write_text(BENCH_FILES_GONE)
+    marked = tmp_path / "test_marked.py"
+    marked.write_text(
+        "import pytest\n\n@pytest.mark.requirement('SRS-010')\ndef test_x():\n    pass\n"
+    )
+    p = pytest_in(tmp_path, str(marked))
+    assert p.returncode == 2
+    assert "/nonexistent/requirements.yaml" in p.stdout + p.stderr
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_a_bad_seed_option_stops_the_run_with_exit_2(tmp_path):
+    ok = tmp_path / "test_ok.py"
+    ok.write_text("def test_x():\n    pass\n")
+    p = pytest_in(tmp_path, "--seed=-3", str(ok))
+    assert p.returncode == 2 and "--seed -3: expected a whole number >= 0" in p.stdout + p.stderr
+
+
 KNOWN_ANOMALY_TESTS = """
 import pytest
 from bench.verification.stats import wilson
