@@ -75,7 +75,8 @@ def main() -> int:
     power_w = added * ACTIVITY * CAP_F * VDD_V**2 * CLOCK_HZ
     print(
         f"step_detector at {BASELINE_COMMIT} (acceleration only): {base} cells; the angular-rate "
-        f"steps added {added} cells (+{added / base:.0%}, {added / core:.1%} of the core)"
+        f"and trunk step modes (1, 2) added {added} cells "
+        f"(+{added / base:.0%}, {added / core:.1%} of the core)"
     )
     print(
         f"added dynamic power, estimated: {power_w * 1e9:.0f} nW at {CLOCK_HZ / 1e3:.1f} kHz "
