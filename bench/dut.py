@@ -184,14 +184,20 @@ def output_from_frames(frames, brownouts) -> CoreOutput:
 
 
 def make_dut(kind: str):
+    """The scenario-level DUT for ``kind``; an unknown or misspelt kind is refused with the list
+    of known ones (``bench.station.parse_dut``), never taken for the golden model."""
+    from bench.station import parse_dut
+
+    kind = parse_dut(kind, "DUT")
     if kind.startswith("mutant:"):
         from bench.verification.mutants import MutantDut
 
         return MutantDut(mutation=kind.split(":", 1)[1])
     if kind.startswith("serial:"):
         raise BenchError(
-            f"DUT {kind!r} is not available in this version for scenario runs; expected golden "
-            "or rtl"
+            f"DUT {kind!r}: a serial board runs a scenario through its station "
+            "(smile-bench run --station FILE --scenario NAME); the verification suite runs on "
+            "golden, rtl or a mutant"
         )
     if kind == "rtl" or kind.startswith("rtl:"):
         return RtlDut(simulator=kind.split(":", 1)[1] if ":" in kind else "verilator")

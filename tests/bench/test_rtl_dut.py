@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from bench.dut import GoldenDut, RtlDut, make_dut
+from bench.errors import BenchError
 from bench.station import StationError, parse_dut
 from chip_sim.icd import FrameDecoder
 from tests.hdl.conftest import require
@@ -47,6 +48,18 @@ def test_sim_without_rtl_and_unknown_simulator_are_refused(tmp_path):
     with pytest.raises(StationError, match="expected rtl, rtl:icarus or rtl:verilator"):
         parse_dut("rtl:modelsim", "--dut")
     assert parse_dut("rtl:verilator", "--dut") == "rtl:verilator"
+
+
+def test_an_unknown_dut_kind_is_refused_with_the_known_ones():
+    """A misspelt kind once gave the golden model silently: a run would have verified the model
+    while the user believed it verified the RTL or a board."""
+    with pytest.raises(StationError, match="DUT 'gloden'; expected golden, rtl or serial:URL"):
+        make_dut("gloden")
+    with pytest.raises(StationError, match="mutant:NAME"):
+        make_dut("mutant:no_such")
+    with pytest.raises(BenchError, match="runs a scenario through its station"):
+        make_dut("serial:socket://127.0.0.1:5000")
+    assert isinstance(make_dut("golden"), GoldenDut)
 
 
 def test_rtl_dut_gives_the_golden_runs_and_frames():
