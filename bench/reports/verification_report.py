@@ -211,6 +211,7 @@ def _tests_from_records(run: _Run) -> dict[str, dict]:
             "evidence": list(p.get("evidence") or []),
             "duration_s": p.get("duration_s"),
             "message": p.get("message") or "",
+            "known_anomalies": list(p.get("known_anomalies") or []),
         }
     return out
 

