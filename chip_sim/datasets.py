@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -182,6 +183,9 @@ class RealRecording:
     windows_s: tuple[tuple[float, float], ...]
     #: The initial contacts of the foot the sensor is on (empty where the sensor is on no leg).
     ipsilateral_ic_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Published pipelines' own initial contacts on this recording, by algorithm
+    #: (:data:`MOBGAP_PUBLISHED_ICD`; empty where none were published).
+    published_ic_s: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -310,6 +314,15 @@ def _stride_windows(
 
 MOBGAP_PARTICIPANTS = ("HA/001", "HA/002", "MS/001")
 
+#: Mobilise-D's published lower-back initial-contact pipelines, as their authors' original MATLAB
+#: implementations wrote them on these very trials (mobgap ships them under
+#: ``example_data/original_results/<algorithm>/lab/<participant>/SD_Output.json`` to regression
+#: test its Python ports): Ionescu (CWT of the vertical acceleration), Shin (improved) and
+#: HKLee (improved); Micó-Amigo et al. 2023, J NeuroEng Rehabil 20:78, validated all three on
+#: the same INDIP reference. Their contacts lie inside the gait sequences their own pipeline
+#: detected, so they are judged as pipelines, like the chip.
+MOBGAP_PUBLISHED_ICD = ("icd_ionescu", "icd_shin_improved", "icd_hklee_improved")
+
 
 def mobgap_recordings(path: Path) -> list[RealRecording]:
     """Every lower-back trial of mobgap's lab example data with at least one INDIP micro walking
@@ -321,11 +334,42 @@ def mobgap_recordings(path: Path) -> list[RealRecording]:
         for who in MOBGAP_PARTICIPANTS:
             raw = _member(tar, MOBGAP, f"example_data/data/lab/{who}/data.mat")
             data = loadmat(io.BytesIO(raw), simplify_cells=True)["data"]
+            published = {algo: _published_sd(tar, algo, who) for algo in MOBGAP_PUBLISHED_ICD}
             for test, trial, t in _trials(data):
                 rec = _mobgap_trial(who, test, trial, t)
                 if rec is not None:
-                    out.append(rec)
+                    ics = {
+                        a: _published_ics(a, who, sd, test, trial) for a, sd in published.items()
+                    }
+                    out.append(replace(rec, published_ic_s=ics))
     return out
+
+
+def _published_sd(tar: tarfile.TarFile, algo: str, who: str) -> dict:
+    name = f"example_data/original_results/{algo}/lab/{who}/SD_Output.json"
+    try:
+        return json.loads(_member(tar, MOBGAP, name))["SD_Output"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DatasetError(f"{MOBGAP.filename}: {name}: not an SD_Output file ({exc})") from None
+
+
+def _published_ics(algo: str, who: str, sd: dict, test: str, trial: str) -> np.ndarray:
+    """The initial contacts (s from the trial's first sample) ``algo`` found on one trial; a trial
+    it did not process, or in which it found no gait sequence, has none."""
+    try:
+        seqs = sd["TimeMeasure1"][test][trial]["SU"]["LowerBack"]["SD"]
+    except (KeyError, TypeError):
+        return np.zeros(0)
+    if isinstance(seqs, dict):  # one gait sequence is written as an object, several as a list
+        seqs = [seqs]
+    try:
+        ics = [float(x) for seq in seqs for x in np.atleast_1d(seq.get("IC", []))]
+    except (AttributeError, TypeError, ValueError):
+        raise DatasetError(
+            f"{MOBGAP.filename}: {algo} {who} {test} {trial}: IC is not a list of times"
+        ) from None
+    t = np.array(ics, dtype=np.float64)
+    return np.sort(t[np.isfinite(t)])
 
 
 def _trials(data: dict) -> Iterator[tuple[str, str, dict]]:

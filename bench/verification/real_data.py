@@ -14,7 +14,7 @@ sagittal rate's swing peak and heel-strike reversal are the same marker on both)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 
 import numpy as np
@@ -38,6 +38,8 @@ class RealResult:
     match: Match
     #: scikit-digital-health's lumbar pipeline on the same recording (lower back only)
     reference: Match | None = None
+    #: Mobilise-D's published pipelines' own contacts on this recording, scored the same way
+    published: dict[str, Match] = field(default_factory=dict)
 
     @property
     def reference_steps(self) -> int:
@@ -88,8 +90,19 @@ def evaluate(
         ref = None
         if with_reference and rec.placement == REFERENCE_PLACEMENT:
             ref = score(rec, reference_steps_s(rec))
-        out.append(RealResult(rec, name, score(rec, chip_steps_s(rec, name, registers)), ref))
+        published = {algo: score(rec, t) for algo, t in rec.published_ic_s.items()}
+        chip = score(rec, chip_steps_s(rec, name, registers))
+        out.append(RealResult(rec, name, chip, ref, published))
     return out
+
+
+def _sum(matches: Sequence[Match]) -> Match:
+    return Match(
+        sum(m.tp for m in matches),
+        sum(m.fn for m in matches),
+        sum(m.fp for m in matches),
+        np.concatenate([m.offsets_s for m in matches]) if matches else np.zeros(0),
+    )
 
 
 @dataclass(frozen=True)
@@ -101,10 +114,19 @@ class Pooled:
     reference_steps: int
     chip_steps: int
     skdh: Match | None = None  # the published pipeline pooled over the same recordings
+    chip: Match | None = None  # the chip, pooled
+    #: Mobilise-D's published pipelines pooled over the same recordings (lower back)
+    published: dict[str, Match] = field(default_factory=dict)
 
     @property
     def count_error(self) -> float:
         return (self.chip_steps - self.reference_steps) / self.reference_steps
+
+    def best_published(self) -> tuple[str, Match] | None:
+        """The published pipeline with the highest F1 on these recordings."""
+        if not self.published:
+            return None
+        return max(self.published.items(), key=lambda kv: (kv[1].f1, kv[0]))
 
 
 def pooled(results: Sequence[RealResult]) -> list[Pooled]:
@@ -115,16 +137,8 @@ def pooled(results: Sequence[RealResult]) -> list[Pooled]:
         fn = sum(r.match.fn for r in rs)
         fp = sum(r.match.fp for r in rs)
         refs = [r.reference for r in rs if r.reference is not None]
-        skdh = (
-            Match(
-                sum(m.tp for m in refs),
-                sum(m.fn for m in refs),
-                sum(m.fp for m in refs),
-                np.concatenate([m.offsets_s for m in refs]),
-            )
-            if refs
-            else None
-        )
+        algos = sorted({a for r in rs for a in r.published})
+        published = {a: _sum([r.published[a] for r in rs if a in r.published]) for a in algos}
         out.append(
             Pooled(
                 placement,
@@ -133,7 +147,9 @@ def pooled(results: Sequence[RealResult]) -> list[Pooled]:
                 wilson(tp, tp + fp),
                 tp + fn,
                 tp + fp,
-                skdh,
+                _sum(refs) if refs else None,
+                _sum([r.match for r in rs]),
+                published,
             )
         )
     return out
@@ -168,4 +184,14 @@ def table(results: Sequence[RealResult]) -> str:
                 f"  {'':10s} scikit-digital-health {version('scikit-digital-health')} on the same: "
                 f"sensitivity {wilson(k.tp, k.tp + k.fn)}, PPV {wilson(k.tp, k.tp + k.fp)}"
             )
+        if p.published:
+            lines.append(
+                f"  {'':10s} F1 (same scoring): chip {p.chip.f1:.3f}; Mobilise-D's published "
+                "pipelines, their authors' own output on the same trials:"
+            )
+            for algo, k in p.published.items():
+                lines.append(
+                    f"  {'':12s}{algo:20s} sensitivity {k.sensitivity:.3f}, PPV {k.ppv:.3f}, "
+                    f"F1 {k.f1:.3f}"
+                )
     return "\n".join(lines)

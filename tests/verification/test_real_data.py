@@ -40,6 +40,24 @@ def test_the_recordings_and_their_references_are_the_published_ones(recordings):
         assert all(a < b for a, b in r.windows_s)
 
 
+def test_the_published_pipelines_outputs_come_with_every_lower_back_trial(recordings):
+    from chip_sim.datasets import MOBGAP_PUBLISHED_ICD
+
+    for r in recordings:
+        if r.placement != "lower_back":
+            assert r.published_ic_s == {}
+            continue
+        assert set(r.published_ic_s) == set(MOBGAP_PUBLISHED_ICD)
+        duration_s = len(r.recording.t_s) / r.recording.rate_hz
+        for algo, t in r.published_ic_s.items():
+            # a walking trial: each pipeline found steps, in time order, inside the recording
+            assert len(t) >= 5 and np.all(np.diff(t) > 0), f"{r.label} {algo}"
+            assert t[0] >= 0 and t[-1] < duration_s, f"{r.label} {algo}"
+    first = next(r for r in recordings if r.name == "HA/001 Test5 Trial1")
+    # SD_Output.json of icd_ionescu, HA/001, Test5 Trial1: IC [5.65, 6.275, 6.85, ...]
+    assert first.published_ic_s["icd_ionescu"][:3] == pytest.approx([5.65, 6.275, 6.85])
+
+
 def test_the_recordings_are_in_the_chip_frame_and_physical_units(recordings):
     for r in recordings:
         rec = r.recording
@@ -79,6 +97,11 @@ def test_validate_real_prints_every_recording_and_the_pooled_figures(recordings)
     assert "skdh sens" in out.splitlines()[1]
     side = [ln for ln in out.splitlines() if "scikit-digital-health" in ln and "on the same" in ln]
     assert len(side) == 1 and "/235)" in side[0]
+    # and Mobilise-D's published pipelines, each with its F1 on the same scoring
+    from chip_sim.datasets import MOBGAP_PUBLISHED_ICD
+
+    for algo in MOBGAP_PUBLISHED_ICD:
+        assert any(ln.strip().startswith(algo) and " F1 0." in ln for ln in out.splitlines())
 
 
 def test_validate_real_without_the_recordings_is_one_line_and_exit_2(tmp_path):
@@ -104,7 +127,9 @@ REAL_STEP_REQUIREMENTS = {
 
 
 @allure.feature("Steps")
-@pytest.mark.requirement("SRS-090", "SRS-091", "SRS-092", "SRS-093", "SRS-094", "SRS-095")
+@pytest.mark.requirement(
+    "SRS-090", "SRS-091", "SRS-092", "SRS-093", "SRS-094", "SRS-095", "SRS-096"
+)
 def test_steps_on_real_recordings_per_placement(real_results, verify):
     """Real recordings, pooled per placement, Wilson 95 % bounds; the table (the chip beside
     scikit-digital-health on the lower back) goes to the report as evidence."""
@@ -122,6 +147,15 @@ def test_steps_on_real_recordings_per_placement(real_results, verify):
         verify.figure(sens_id, 0, proportion=p.sensitivity, detail=f"{what}{bound}")
         verify.figure(ppv_id, 0, proportion=p.ppv, detail=what)
         verify.figure(count_id, abs(p.count_error), detail=f"{what}; signed {p.count_error:+.3f}")
+    back = pooled["lower_back"]
+    algo, best = back.best_published()
+    assert len(back.published) == 3 and best.tp + best.fn == back.reference_steps
+    verify.figure(
+        "SRS-096",
+        back.chip.f1 - best.f1,
+        detail=f"real, lower_back; chip F1 {back.chip.f1:.3f}, best published {algo} "
+        f"{best.f1:.3f} on the same {back.reference_steps} reference steps",
+    )
     verify.check()
 
 
