@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import tarfile
 from dataclasses import replace
@@ -115,6 +116,7 @@ def test_mobgap_loader_turns_the_lower_back_frame_and_scales_g(tmp_path):
         )
         for who in datasets.MOBGAP_PARTICIPANTS
     }
+    members.update(published_members())
     recs = mobgap_recordings(sdist(tmp_path / MOBGAP.filename, MOBGAP, members))
     assert [r.name for r in recs] == [
         "HA/001 Test5 Trial1",
@@ -128,6 +130,44 @@ def test_mobgap_loader_turns_the_lower_back_frame_and_scales_g(tmp_path):
     assert np.allclose(recs[0].reference_ic_s, [1.0, 1.5, 2.0, 3.2, 3.8, 4.4])
     assert recs[0].windows_s == ((1.0, 2.0), (3.0, 4.0), (3.8, 4.5))
     assert recs[0].placement == "lower_back" and rec.rate_hz == 100
+    # published pipelines: one gait sequence written as an object, several as a list (sorted,
+    # NaN dropped), a trial a pipeline did not process has no contacts
+    ha, ms = (r.published_ic_s for r in recs)
+    assert np.allclose(ha["icd_ionescu"], [1.1, 1.6])
+    assert np.allclose(ha["icd_shin_improved"], [1.2, 3.3, 3.9])
+    assert len(ha["icd_hklee_improved"]) == 0 and len(ms["icd_ionescu"]) == 0
+
+
+def published_members(broken: str | None = None) -> dict[str, bytes]:
+    sd = {
+        "icd_ionescu": {"Start": 1.0, "End": 2.0, "IC": [1.1, 1.6]},
+        "icd_shin_improved": [
+            {"Start": 3.0, "End": 4.0, "IC": [3.9, 3.3, float("nan")]},
+            {"Start": 1.0, "End": 2.0, "IC": 1.2},
+        ],
+    }
+    out = {}
+    for algo in datasets.MOBGAP_PUBLISHED_ICD:
+        for who in datasets.MOBGAP_PARTICIPANTS:
+            trials = {}
+            if algo in sd and who == "HA/001":
+                trials = {"Test5": {"Trial1": {"SU": {"LowerBack": {"SD": sd[algo]}}}}}
+            doc = {"SD_Output": {"TimeMeasure1": trials}}
+            name = f"example_data/original_results/{algo}/lab/{who}/SD_Output.json"
+            out[name] = b"{not json" if algo == broken else json.dumps(doc).encode()
+    return out
+
+
+def test_a_published_output_that_is_not_json_is_named(tmp_path):
+    members = {
+        f"example_data/data/lab/{who}/data.mat": mobgap_mat(np.ones((10, 3)), np.ones((10, 3)), [])
+        for who in datasets.MOBGAP_PARTICIPANTS
+    }
+    members.update(published_members(broken="icd_shin_improved"))
+    with pytest.raises(
+        DatasetError, match=r"original_results/icd_shin_improved/lab/HA/001/SD_Output\.json"
+    ):
+        mobgap_recordings(sdist(tmp_path / MOBGAP.filename, MOBGAP, members))
 
 
 def test_a_missing_member_is_named(tmp_path):
