@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 NIGHTLY_SCENARIOS ?= walk_level_0p8,walk_level_1p3,walk_level_1p7,antalgic_limp,early_post_op_crutches,fall_forward,fall_backward,fall_sideways,fall_forward_knee,lookalike_hard_sit,lookalike_jump,lookalike_lie_down,lookalike_near_fall,overload_partial_weight_bearing,daily_living_morning
 
-.PHONY: run test nightly lint format bench bootstrap clean
+.PHONY: run test nightly lint format bench bootstrap clean wheel-smoke
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -18,6 +18,11 @@ test: bootstrap
 nightly: bootstrap
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
 	$(BIN)/smile-bench campaign --seeds 20 --scenarios $(NIGHTLY_SCENARIOS)
+
+# the built wheel in a fresh environment outside the checkout: `smile-bench run` and an unrelated
+# pytest session there (tools/wheel_smoke.sh)
+wheel-smoke: bootstrap
+	tools/wheel_smoke.sh
 
 lint: bootstrap
 	$(BIN)/ruff check .

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.duts.factory import parse_dut
 from bench.errors import BenchError
-from bench.station import load_station, parse_dut
+from bench.station import load_station
 from bench.verification.requirements import open_anomalies, requirements
 from bench.verification.stats import Proportion
 
@@ -121,7 +122,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 if rid not in reqs.requirements:
                     pytest.exit(
                         f"smile-bench: error: {item.nodeid}: unknown requirement {rid!r} "
-                        "(not in docs/requirements.yaml)",
+                        "(not in bench/verification/requirements.yaml)",
                         returncode=2,
                     )
                 trace[rid].append(item.nodeid)
@@ -137,9 +138,9 @@ def station(pytestconfig):
 
 @pytest.fixture(scope="session")
 def dut(pytestconfig):
-    from bench.dut import make_dut
+    from bench.run.play import ScenarioDut
 
-    return make_dut(pytestconfig.stash[_STATE].dut)
+    return ScenarioDut(pytestconfig.stash[_STATE].dut)
 
 
 @pytest.fixture(scope="session")
@@ -227,10 +228,11 @@ class Verify:
 
     def check(self) -> None:
         """Fail the test with every requirement figure that missed its limit. When every failing
-        requirement is listed under an open known anomaly (docs/requirements.yaml), the test is
-        an expected failure naming the anomalies instead: the requirement's verdict stays
-        "fail" (traceability, report, run verdict), but a known, documented defect does not turn
-        every test session red. A requirement that fails outside its anomalies fails the test."""
+        requirement is listed under an open known anomaly (bench/verification/requirements.yaml),
+        the test is an expected failure naming the anomalies instead: the requirement's verdict
+        stays "fail" (traceability, report, run verdict), but a known, documented defect does not
+        turn every test session red. A requirement that fails outside its anomalies fails the
+        test."""
         if not self.failures:
             return
         known = open_anomalies()
@@ -294,7 +296,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             reqs = requirements()
             for rid in ids:
                 allure.dynamic.label("requirement", rid)
-                allure.dynamic.link(f"docs/requirements.yaml#{rid}", name=rid)
+                allure.dynamic.link(f"bench/verification/requirements.yaml#{rid}", name=rid)
                 for hz in reqs.get(rid).hazards:
                     allure.dynamic.label("hazard", hz)
         except ImportError:

@@ -42,12 +42,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.duts.factory import DutKindError, parse_dut
 from bench.errors import BenchError
 
-DEFAULT_STATION = Path(__file__).resolve().parents[1] / "stations" / "simulated.toml"
+DEFAULT_STATION = Path(__file__).resolve().parent / "stations" / "simulated.toml"  # package
 DUT_KINDS = ("golden", "rtl", "serial")
-RTL_SIMULATORS = ("icarus", "verilator")
-SERIAL_SCHEMES = ("socket://", "rfc2217://", "/dev/")
 DRIVERS = ("keysight_e36312a", "keysight_34465a", "keysight_33500b", "keysight_53230a")
 LIMITS = {  # key -> what it bounds
     "supply_voltage_max_v": "supply voltage setpoint",
@@ -117,33 +116,6 @@ class Station:
     def instrument(self, driver: str) -> InstrumentSpec | None:
         """The first instrument with this driver, or None."""
         return next((i for i in self.instruments.values() if i.driver == driver), None)
-
-
-def parse_dut(value: str, where: str) -> str:
-    kind, _, rest = value.partition(":")
-    if kind == "mutant":  # the bench's self-validation (bench.verification.mutants)
-        from bench.verification.mutants import MUTATIONS
-
-        if rest in MUTATIONS:
-            return value
-        raise StationError(
-            f"{where}: mutant {value!r}; expected mutant:NAME with NAME one of "
-            f"{', '.join(MUTATIONS)}"
-        )
-    if kind == "golden" and not rest:
-        return value
-    if kind == "rtl":
-        if rest and rest not in RTL_SIMULATORS:
-            raise StationError(f"{where}: DUT {value!r}; expected rtl, rtl:icarus or rtl:verilator")
-        return value
-    if kind == "serial":
-        if not rest.startswith(SERIAL_SCHEMES):
-            raise StationError(
-                f"{where}: DUT {value!r}; expected serial:URL with URL /dev/tty..., "
-                "socket://HOST:PORT or rfc2217://HOST:PORT"
-            )
-        return value
-    raise StationError(f"{where}: DUT {value!r}; expected golden, rtl or serial:URL")
 
 
 def _text(table: dict, key: str, where: str, *, required: bool = True) -> str | None:
@@ -255,7 +227,10 @@ def load_station(path: str | Path | None = None) -> Station:
     speed = dut.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed <= 1000:
         raise StationError(f"{path}: [dut].speed: {speed!r}; expected a number in (0, 1000]")
-    kind = parse_dut(dut["kind"], f"{path}: [dut] kind")
+    try:
+        kind = parse_dut(str(dut["kind"]), f"{path}: [dut] kind")
+    except DutKindError as exc:
+        raise StationError(str(exc)) from None
     instruments_table = data.get("instruments", {})
     if not isinstance(instruments_table, dict):
         raise StationError(f"{path}: instruments; expected tables [instruments.NAME]")

@@ -2,7 +2,7 @@
 Verilator for an 8-channel 100 Hz scenario at 921.6 kHz, 9216 clocks per sample; Icarus's figure
 printed beside it, cycles per second for both).
 
-The clock and the sample streaming stay inside the HDL: ``hdl_models/tests/tb_core_main.v`` runs
+The clock and the sample streaming stay inside the HDL: ``hdl_models/harness/tb_core_main.v`` runs
 the harness ``tb_core.v`` stand-alone (no cocotb, no VPI; the stimulus is ``$readmemh``-loaded),
 decodes the chip's UART with the project's ``uart_rx`` and writes the bytes to a file. Python works
 at frame level only, after the run: ``chip_sim.icd.FrameDecoder`` turns the bytes into frames and
@@ -39,7 +39,7 @@ RATE_HZ = 100
 CLKS_PER_SAMPLE = core_sim.CLKS_PER_SAMPLE_100HZ  # 9216 at 921.6 kHz: real time
 CLOCK_NS = 1085  # the harness's clock period (1 ns unit)
 TOP = "tb_core_main"
-WRAPPER = ROOT / "hdl_models" / "tests" / "tb_core_main.v"
+WRAPPER = ROOT / "hdl_models" / "harness" / "tb_core_main.v"
 VERILATOR_FLAGS = [
     "--binary",
     "--timing",

@@ -2,7 +2,7 @@
 and compare what it sends with the golden model.
 
 :func:`run_core` writes the stimulus (``$readmemh`` hex, brown-outs as a flag) and the case JSON,
-runs the cocotb bench ``hdl_models/tests/test_core.py`` on Icarus or Verilator and returns the
+runs the cocotb bench ``hdl_models/harness/test_core.py`` on Icarus or Verilator and returns the
 frames the chip sent, decoded by cocotbext-uart and ``chip_sim.icd.FrameDecoder``.
 :func:`expected` is the golden model's answer for the same case and :func:`compare` names the first
 divergent event or STATUS. The core's clock is 921.6 kHz; ``clks_per_sample = 9216`` is 100 Hz in
@@ -45,7 +45,7 @@ SOURCES = [
         "sync_fifo.v",
         "smile_core.v",
     )
-] + [HDL / "tests" / "tb_core.v"]
+] + [HDL / "harness" / "tb_core.v"]
 TOPLEVEL = "tb_core"
 CLOCK_HZ = 921_600
 CLKS_PER_SAMPLE_100HZ = CLOCK_HZ // 100
@@ -201,7 +201,7 @@ def run_core(
         sources=SOURCES,
         toplevel=TOPLEVEL,
         test_module="test_core",
-        test_dir=HDL / "tests",
+        test_dir=HDL / "harness",
         build_dir=sim.build_dir_for(build_root, simulator, TOPLEVEL, {"MAX_SAMPLES": MAX_SAMPLES}),
         parameters={"MAX_SAMPLES": MAX_SAMPLES},
         extra_env={"CORE_CASE_JSON": str(case_json)},

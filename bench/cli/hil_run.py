@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.cli.options import writable_file
-from bench.hil import run_station_scenario
+from bench.run.station import run_station_scenario
 from bench.station import load_station
 
 

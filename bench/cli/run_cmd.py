@@ -1,10 +1,11 @@
 """``smile-bench run``: the main job.
 
-Runs the verification suite (tests/verification) on the station's DUT — the embedded default is
-the golden model with simulated instruments — and writes under the results folder: the run's
-hash-chained records with their evidence, the traceability matrix, the Allure results and HTML,
-and the verification report; the run is indexed in the SQLite results store. It prints the
-requirement table with verdicts and figures. ``--scenario`` runs one scenario instead.
+Runs the verification suite (``bench/verification/suite``, installed with the package) on the
+station's DUT — the embedded default is the golden model with simulated instruments — and
+writes under the results folder: the run's hash-chained records with their evidence, the
+traceability matrix, the Allure results and HTML, and the verification report; the run is
+indexed in the SQLite results store. It prints the requirement table with verdicts and figures.
+``--scenario`` runs one scenario instead.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+import bench.verification.suite
 from bench.cli import hil_run, scenario_run
 from bench.cli.options import seed
+from bench.duts.factory import parse_dut
 from bench.errors import BenchError, UsageError
-from bench.station import load_station, parse_dut
+from bench.station import load_station
 from bench.verification.accuracy_table import accuracy_rows
 
-ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "tests" / "verification"
+SUITE = Path(bench.verification.suite.__file__).resolve().parent  # installed with the package
 DEFAULT_STORE = Path("results") / "results.sqlite"
 
 
@@ -106,8 +108,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: expected 1..64")
     station = load_station(args.station)
-    if not SUITE.is_dir():
-        raise UsageError(f"verification suite not found at {SUITE}; run from a checkout")
     out = _out_dir(args.out).resolve()
     seeds = args.seed or [1, 2]
     console = Console(width=150)
@@ -133,6 +133,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         pytest_args += ["-n", str(args.workers)]
     code = int(pytest.main(pytest_args))
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        # interrupted, internal error, usage error, nothing collected: no verdict to give
+        raise BenchError(
+            f"the verification suite did not run to a verdict (pytest exit {code}: "
+            f"{pytest.ExitCode(code).name}); results so far in {out}"
+        )
     rows = (
         json.loads((out / "traceability.json").read_text())
         if (out / "traceability.json").exists()

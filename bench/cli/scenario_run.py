@@ -33,9 +33,9 @@ def run_one(args: argparse.Namespace) -> int:
                 "daily digests; it has no event stream"
             )
         return _run_course(scenario, args)
-    from bench.dut import make_dut
+    from bench.run.play import ScenarioDut
 
-    dut = make_dut(args.dut)
+    dut = ScenarioDut(args.dut, where="--dut")
     run = dut.run_scenario(args.scenario, args.seed)
     a = run.accuracy()
     console = Console(width=140)

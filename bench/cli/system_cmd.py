@@ -4,7 +4,7 @@ scenario; prints the latency and energy tables and plots the timeline.
 
 ``--station FILE.toml [--speed X]``: real time against the station's chip (a serial board or the
 board emulator, ``[dut] kind = "serial:URL"``): the chip is real, phone, cloud and notifications
-are simulated and paced by a SimPy real-time environment (:mod:`bench.system_hil`); prints the
+are simulated and paced by a SimPy real-time environment (:mod:`bench.run.system`); prints the
 latency table (chip→phone measured). ``--speed`` is the time compression of an emulated board
 (default the station's ``[dut] speed``, else 1); ``--days`` plays only the stimulus's first D
 days; ``--energy`` and ``--plot`` belong to the simulated implant and are refused there."""
@@ -83,9 +83,9 @@ def cmd_system(args: argparse.Namespace) -> int:
 
 def cmd_system_hil(args: argparse.Namespace) -> int:
     """Real time against the station's chip; exit 1 when the board went away mid-run."""
-    from bench.hil import open_dut
+    from bench.run.station import open_dut
+    from bench.run.system import run_system_hil
     from bench.station import load_station
-    from bench.system_hil import run_system_hil
 
     for option, given in (("--plot", args.plot), ("--energy", args.energy)):
         if given:

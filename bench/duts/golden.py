@@ -62,7 +62,8 @@ class GoldenSession:
             frames.append(ReceivedFrame(frame, end_s))
             raw += frame.encode()
         self._live.update(live_registers(out.events, len(self._codes), self._brownouts))
-        return Reception(frames, bytes(raw), LinkStats(frames_ok=len(frames)))
+        stats = LinkStats(frames_ok=len(frames))
+        return Reception(frames, bytes(raw), stats, samples=self._codes)
 
     def close(self) -> None:
         pass

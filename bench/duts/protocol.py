@@ -59,12 +59,15 @@ class LinkStats:
 @dataclass
 class Reception:
     """What a run brought back: frames in arrival order, the raw bytes, the link statistics and,
-    when the run ended early, why ("aborted: <reason>")."""
+    when the run ended early, why ("aborted: <reason>"). ``samples``: the codes (N, 8) the DUT's
+    front end delivered to its core, where the DUT reports them — a simulated core, its stimulus
+    as it took it; a board, its SAMPLES stream — or None."""
 
     frames: list[ReceivedFrame] = field(default_factory=list)
     raw: bytes = b""
     stats: LinkStats = field(default_factory=LinkStats)
     aborted: str | None = None
+    samples: np.ndarray | None = None
 
 
 @runtime_checkable

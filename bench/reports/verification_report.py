@@ -346,7 +346,7 @@ def _cross_check_verdicts(run: _Run) -> None:
             if rid not in known:
                 run.consistency.append(
                     f"{name} has requirement {rid} ({verdict}), which is not in "
-                    "docs/requirements.yaml at report time"
+                    "bench/verification/requirements.yaml at report time"
                 )
             elif verdict != mine.get(rid):
                 run.consistency.append(
@@ -713,7 +713,7 @@ nav ol { columns: 2; margin: 0.3em 0; }
 _MARGIN_FONT = 'font-family: "DejaVu Sans", Arial, sans-serif; font-size: 7.5pt; color: #555;'
 
 
-#: the evidence the real-data tier attaches (tests/verification/test_real_data.py)
+#: the evidence the real-data tier attaches (bench/verification/suite/test_real_data.py)
 REAL_TABLE_EVIDENCE = "real recordings.txt"
 
 
@@ -846,7 +846,7 @@ def _render(
     add('<section id="scope"><h2>1. Scope</h2>')
     add(
         "<p>Verification of the requirements of "
-        f"{_e(reqs.document.get('id', 'docs/requirements.yaml'))} "
+        f"{_e(reqs.document.get('id', 'bench/verification/requirements.yaml'))} "
         f"revision {_e(reqs.document.get('revision', '?'))} "
         f"({_e(reqs.document.get('title', ''))}) on the device under test below. Scope "
         f"information from: {_e(scope_src)}.</p>"
@@ -866,7 +866,7 @@ def _render(
                     + (f' <span class="muted">({_e(seeds_src)})</span>' if seeds_src else ""),
                 ),
                 ("Tests", _e(f"{len(run.tests)} ({counts}); results from {run.tests_source}")),
-                ("Requirements", _e(f"{len(run.rows)} in docs/requirements.yaml")),
+                ("Requirements", _e(f"{len(run.rows)} in bench/verification/requirements.yaml")),
                 (
                     "pytest arguments",
                     _code(" ".join(map(str, sp.get("args", []))) or "not recorded"),
@@ -913,7 +913,7 @@ def _render(
     req_sha = _file_sha256(REQUIREMENTS_PATH) if REQUIREMENTS_PATH.is_file() else "missing"
     env_rows.append(
         [
-            _e("docs/requirements.yaml SHA-256"),
+            _e("bench/verification/requirements.yaml SHA-256"),
             _code(sp.get("requirements_sha256", nr)),
             _code(req_sha),
         ]
@@ -983,9 +983,9 @@ def _render(
     # ---- 3 requirements ------------------------------------------------------------------------
     add('<section id="requirements"><h2>3. Requirements</h2>')
     add(
-        "<p>Texts and acceptance criteria from docs/requirements.yaml at report time. A "
-        "requirement with no test in this run is <b>not run</b>; statistical limits are judged "
-        "on the Wilson 95 % bound on the safe side.</p>"
+        "<p>Texts and acceptance criteria from bench/verification/requirements.yaml at report "
+        "time. A requirement with no test in this run is <b>not run</b>; statistical limits are "
+        "judged on the Wilson 95 % bound on the safe side.</p>"
     )
     rrows = []
     for r in run.rows:
@@ -1172,14 +1172,14 @@ def _render(
             )
         )
     else:
-        add("<p>None listed in docs/requirements.yaml.</p>")
+        add("<p>None listed in bench/verification/requirements.yaml.</p>")
     add("</section>")
 
     # ---- 7 bench validation --------------------------------------------------------------------
     add('<section id="bench-validation"><h2>7. Bench validation (ISO 13485 §7.5.6)</h2>')
     krows, ksrc = _kill_rows(run, kill_table)
     try:
-        from bench.verification.mutants import MUTATIONS
+        from bench.duts.mutant import MUTATIONS
 
         defined = list(MUTATIONS)
     except Exception:  # the count is then not shown
@@ -1204,7 +1204,7 @@ def _render(
         if defined:
             add(
                 f"<p>{len(names & set(defined))} of the {len(defined)} mutants defined in "
-                "bench.verification.mutants are in the table"
+                "bench.duts.mutant are in the table"
                 + (f"; not run: {_e(', '.join(not_in))}" if not_in else "")
                 + ".</p>"
             )

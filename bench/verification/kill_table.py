@@ -2,7 +2,7 @@
 which requirements caught it (the kill table of the verification report).
 
 A mutant counts as killed only for the right reason: a test failed because a figure of one of the
-requirements the mutant declares (``bench.verification.mutants.CATCHES``) missed its limit. A run
+requirements the mutant declares (``bench.duts.mutant.CATCHES``) missed its limit. A run
 that errors, fails a test without a failing figure (an import error, a broken fixture, an
 assertion of the test itself) or fails a requirement the mutant does not declare is *invalid*:
 the self-validation fails loudly instead of counting a kill it cannot vouch for.
@@ -17,10 +17,10 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from bench.verification.mutants import CATCHES, MUTATIONS
+import bench.verification.suite
+from bench.duts.mutant import CATCHES, MUTATIONS
 
-ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "tests" / "verification"
+SUITE = Path(bench.verification.suite.__file__).resolve().parent  # installed with the package
 #: verdicts of a row of the kill table
 KILLED, SURVIVED, INVALID = "killed", "survived", "invalid"
 
@@ -78,13 +78,14 @@ def run_mutant(
             f"--dut=mutant:{mutation}",
             f"--results-dir={tmp}",
         ]
-        for own in ("test_mutants.py", "test_traceability.py"):
+        for own in ("test_mutants.py",):
             if (suite / own).exists():
                 args += ["--ignore", str(suite / own)]
         args += [f"--seed={s}" for s in seeds]
         if stop_at_first:
             args.append("-x")
-        p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        # cwd: the run is the same from a checkout or an installed package
+        p = subprocess.run(args, cwd=tmp, capture_output=True, text=True, timeout=1800)
         results_path = Path(tmp) / "tests.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else {}
     row = judge(mutation, p.returncode, results)

@@ -1,4 +1,4 @@
-"""The requirements file (docs/requirements.yaml): loaded, validated, and judged.
+"""The requirements file (bench/verification/requirements.yaml): loaded, validated, and judged.
 
 A requirement without an acceptance limit, a hazard that is not declared, or a duplicate ID is an
 error naming the requirement and what was expected — a report must never claim more than the file
@@ -15,7 +15,7 @@ import yaml
 
 from bench.errors import BenchError
 
-REQUIREMENTS_PATH = Path(__file__).resolve().parents[2] / "docs" / "requirements.yaml"
+REQUIREMENTS_PATH = Path(__file__).resolve().parent / "requirements.yaml"  # package data
 OPS = (">=", "<=", "==")
 
 
@@ -100,7 +100,7 @@ class RequirementSet:
         if rid not in self.requirements:
             raise RequirementsError(
                 f"unknown requirement {rid!r}; expected one of "
-                f"{', '.join(self.requirements)} (docs/requirements.yaml)"
+                f"{', '.join(self.requirements)} (bench/verification/requirements.yaml)"
             )
         return self.requirements[rid]
 

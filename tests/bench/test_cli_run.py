@@ -53,7 +53,7 @@ def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
     [
         (
             ["run", "--dut", "serial:socket://127.0.0.1:9", "--scenario", "walk_level_1p3"],
-            "a serial board runs a scenario through its station",
+            "a serial board plays a scenario through its station",
         ),
         (["run", "--dut", "rtl:modelsim", "--scenario", "walk_level_1p3"], "rtl:modelsim"),
         (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),
@@ -83,3 +83,16 @@ def test_run_a_weeks_long_course_prints_the_long_horizon_assessment():
     p = smile("run", "--scenario", "healing_delayed_union")
     assert p.returncode == 0, p.stderr
     assert "healing class" in p.stdout and "slow" in p.stdout and "13.0" in p.stdout
+
+
+@pytest.mark.parametrize("code", [pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED])
+def test_a_suite_that_gives_no_verdict_is_an_error_not_a_fail(code, tmp_path, monkeypatch, capsys):
+    """e.g. `-n 2` without pytest-xdist (seen from a fresh install): pytest exits 4 and nothing
+    ran, which is a broken run (exit 2, one line), not "0 of 0 requirements pass"."""
+    from bench.cli.main import main
+
+    monkeypatch.setattr(pytest, "main", lambda args: code)
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "--store", str(tmp_path / "s.sqlite")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"pytest exit {int(code)}: {code.name}" in err[0], err

@@ -12,9 +12,9 @@ from pathlib import Path
 import h5py
 import pytest
 
-from bench.hil import instruments, run_station_scenario
 from bench.instruments import CalibrationExpiredError, SafetyLimitError
 from bench.instruments.sim import SupplyTwin
+from bench.run.station import instruments, run_station_scenario
 from bench.station import StationError, load_station
 from chip_sim.pipeline import run_scenario
 from scenarios import library
@@ -90,7 +90,7 @@ def test_a_station_without_limits_refuses_5v5_before_sending(tmp_path):
             with pytest.raises(SafetyLimitError, match="supply"):
                 supply.set_voltage(1, 5.5)
             supply.set_voltage(1, 3.3)
-        assert twin.received("VOLT 3.3,(@1)")
+        assert twin.wait_for("VOLT 3.3,(@1)")  # a write: not acknowledged
         assert not any("5.5" in c for c in twin.commands)
 
 
@@ -139,7 +139,7 @@ def test_cli_run_on_the_simulated_station_prints_latency_and_accuracy(tmp_path):
             "bench.cli.main",
             "run",
             "--station",
-            str(ROOT / "stations" / "simulated.toml"),
+            str(ROOT / "bench" / "stations" / "simulated.toml"),
             "--scenario",
             "walk_level_1p3",
             "--capture",
@@ -182,7 +182,7 @@ def emulated_station(tmp_path: Path, scenario: str, speed: float):
     assert url.startswith("socket://127.0.0.1:"), url
     station = tmp_path / "emulated.toml"
     station.write_text(
-        (ROOT / "stations" / "simulated.toml")
+        (ROOT / "bench" / "stations" / "simulated.toml")
         .read_text()
         .replace('kind = "golden"', f'kind = "serial:{url}"\nspeed = {speed}')
     )

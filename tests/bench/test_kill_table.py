@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.duts.mutant import CATCHES, MUTATIONS
 from bench.verification.kill_table import INVALID, KILLED, SURVIVED, judge, run_mutant
-from bench.verification.mutants import CATCHES, MUTATIONS
 
 
 def _failed(*figures: tuple[str, bool], outcome: str = "failed") -> dict:
@@ -68,7 +68,7 @@ def test_a_suite_that_fails_on_an_import_error_does_not_kill_the_mutant(tmp_path
 
 @pytest.mark.parametrize("mutation", ["wrong_crc"])
 def test_the_mutant_test_fails_loudly_on_an_invalid_row(mutation, tmp_path):
-    from tests.verification.test_mutants import assert_killed
+    from bench.verification.suite.test_mutants import assert_killed
 
     row = judge(mutation, 1, {"t::a": {"outcome": "failed", "figures": []}})
     with pytest.raises(AssertionError, match="invalid"):

@@ -48,7 +48,7 @@ def test_reference_really_runs_on_the_long_bouts(tables, seed):
     as soft and scattered as the mobgap recordings') it finds about a third of the steps (real:
     0.098 pooled) at PPV 0.44-0.73 (real: 0.958) — the generator's trunk still differs from a
     real one in what its initial-contact feature reads (docs/plan/issue-13.md). That the adapter
-    is right is shown on the real recordings (tests/verification/test_real_data.py)."""
+    is right is shown on the real recordings (bench/verification/suite/test_real_data.py)."""
     rows = [row for row in tables[seed] if row["scenario"] in lower_back_scenarios()]
     judged = [row for row in rows if long_bouts_only(row["scenario"], seed)]
     assert judged, "no lower-back scenario with bouts the reference is made for"

@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.dut import GoldenDut, RtlDut, make_dut
-from bench.errors import BenchError
-from bench.station import StationError, parse_dut
+from bench.duts.factory import DutKindError, open_dut, parse_dut
+from bench.duts.golden import GoldenSession
+from bench.duts.mutant import MutantSession
+from bench.duts.rtl import RtlSession
+from bench.run.play import ScenarioDut
 from chip_sim.icd import FrameDecoder
 from tests.hdl.conftest import require
 
@@ -45,7 +47,7 @@ def test_sim_without_rtl_and_unknown_simulator_are_refused(tmp_path):
     assert p.returncode == 2
     assert p.stderr.strip().splitlines()[-1].endswith("--sim icarus: needs --dut rtl")
     assert "Traceback" not in p.stderr
-    with pytest.raises(StationError, match="expected rtl, rtl:icarus or rtl:verilator"):
+    with pytest.raises(DutKindError, match="expected rtl, rtl:icarus or rtl:verilator"):
         parse_dut("rtl:modelsim", "--dut")
     assert parse_dut("rtl:verilator", "--dut") == "rtl:verilator"
 
@@ -53,21 +55,25 @@ def test_sim_without_rtl_and_unknown_simulator_are_refused(tmp_path):
 def test_an_unknown_dut_kind_is_refused_with_the_known_ones():
     """A misspelt kind once gave the golden model silently: a run would have verified the model
     while the user believed it verified the RTL or a board."""
-    with pytest.raises(StationError, match="DUT 'gloden'; expected golden, rtl or serial:URL"):
-        make_dut("gloden")
-    with pytest.raises(StationError, match="mutant:NAME"):
-        make_dut("mutant:no_such")
-    with pytest.raises(BenchError, match="runs a scenario through its station"):
-        make_dut("serial:socket://127.0.0.1:5000")
-    assert isinstance(make_dut("golden"), GoldenDut)
+    known = "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL or mutant:NAME"
+    for opener in (open_dut, ScenarioDut):
+        with pytest.raises(DutKindError, match=f"DUT 'gloden'; {known}"):
+            opener("gloden")
+        with pytest.raises(DutKindError, match="mutant:NAME"):
+            opener("mutant:no_such")
+    with pytest.raises(DutKindError, match="plays a scenario through its station"):
+        ScenarioDut("serial:socket://127.0.0.1:5000")
+    assert isinstance(open_dut("golden"), GoldenSession)
+    mutant = open_dut("mutant:stuck_fifo")
+    assert isinstance(mutant, MutantSession) and isinstance(mutant.inner, GoldenSession)
 
 
 def test_rtl_dut_gives_the_golden_runs_and_frames():
     """The backend's PipelineRun carries the RTL's events and STATUS in the golden arrays'
     layout (stream indices across the brown-outs of system_faults) and its frame bytes decode."""
     require("icarus")
-    rtl, golden = make_dut("rtl:icarus"), GoldenDut()
-    assert isinstance(rtl, RtlDut) and rtl.name == "rtl:icarus"
+    rtl, golden = ScenarioDut("rtl:icarus"), ScenarioDut("golden")
+    assert isinstance(rtl.session(), RtlSession) and rtl.name == "rtl:icarus"
     a = rtl.run_scenario("system_faults", 1)
     b = golden.run_scenario("system_faults", 1)
     assert len(b.codes.brownouts) == 2
@@ -93,7 +99,7 @@ def test_verification_suite_runs_on_the_rtl(tmp_path):
             sys.executable,
             "-m",
             "pytest",
-            str(ROOT / "tests" / "verification" / "test_faults_and_power.py"),
+            str(ROOT / "bench" / "verification" / "suite" / "test_faults_and_power.py"),
             "-q",
             "-p",
             "no:cacheprovider",

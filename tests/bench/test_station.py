@@ -12,7 +12,7 @@ from bench.instruments import SafetyLimits
 from bench.station import DEFAULT_STATION, SAFE_LIMITS, StationError, load_station
 
 ROOT = Path(__file__).resolve().parents[2]
-LAB = ROOT / "stations" / "lab-example.toml"
+LAB = ROOT / "bench" / "stations" / "lab-example.toml"
 
 
 def test_example_lab_station_loads():
@@ -53,7 +53,11 @@ supply_voltage_max_v = 3.6
             "[dut] kind: DUT 'serial:COM3'; expected serial:URL",
         ),
         ('kind = "golden"', 'kind = "rtl:questa"', "expected rtl, rtl:icarus or rtl:verilator"),
-        ('kind = "golden"', 'kind = "board"', "expected golden, rtl or serial:URL"),
+        (
+            'kind = "golden"',
+            'kind = "board"',
+            "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL or mutant:NAME",
+        ),
         ('driver = "keysight_e36312a"', 'driver = "rigol"', "[instruments.supply].driver: 'rigol'"),
         (
             'resource = "TCPIP0::10.0.0.1::inst0::INSTR"',

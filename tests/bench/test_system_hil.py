@@ -13,8 +13,8 @@ from bench.cli.main import main
 from bench.duts.emulator import BoardEmulator
 from bench.duts.golden import GoldenSession
 from bench.duts.serial_board import SerialDut, is_reset_event
+from bench.run.system import SystemHilError, run_system_hil
 from bench.station import DEFAULT_STATION
-from bench.system_hil import SystemHilError, run_system_hil
 from chip_sim.pipeline import run_scenario
 from chip_sim.system.config import WALK_BOUT_MIN_STEPS
 from chip_sim.system.workload import chip_workload

@@ -58,7 +58,7 @@ EVIDENCE = {
 
 
 def _node(rid: str) -> str:
-    return f"tests/verification/test_hand.py::test_{rid.lower().replace('-', '_')}"
+    return f"bench/verification/suite/test_hand.py::test_{rid.lower().replace('-', '_')}"
 
 
 def _results(
@@ -96,7 +96,7 @@ def _results(
             entry["message"] = message
         out[_node(rid)] = entry
     if scenario_test:
-        out["tests/verification/test_hand.py::test_run[seed3-walk_level_1p3]"] = {
+        out["bench/verification/suite/test_hand.py::test_run[seed3-walk_level_1p3]"] = {
             "outcome": "passed",
             "duration_s": 0.1,
             "requirements": [],
@@ -130,11 +130,11 @@ def make_recorded_run(tmp_path: Path, *, tests_json: bool = True, exit_status=No
         {
             "dut": "golden",
             "station": "simulated",
-            "station_file": "stations/simulated.toml",
+            "station_file": "bench/stations/simulated.toml",
             "station_sha256": "ab" * 32,
             "seeds": [7, 8],
             "scenario_filter": None,
-            "args": ["tests/verification"],
+            "args": ["bench/verification/suite"],
             "user": "tester-from-record",
         }
     )
@@ -202,7 +202,7 @@ def test_every_section_is_present_and_all_passed_is_pass(tmp_path):
     assert "[0.975, 0.999] (Wilson 95 %)" in requirement_row(page, "SRS-001")  # bounds shown
     for dist in ("numpy", "scipy", "h5py", "pytest", "allure-pytest", "cocotb", "pyvisa"):
         assert f"package {dist}" in section(page, "environment")
-    # Known anomalies are listed whatever the verdicts (docs/requirements.yaml).
+    # Known anomalies are listed whatever the verdicts (bench/verification/requirements.yaml).
     for a in requirements().known_anomalies:
         assert a.id in section(page, "anomalies") and a.plan in section(page, "anomalies")
 
@@ -464,7 +464,7 @@ def test_not_a_run_directory_raises_naming_the_path(tmp_path, kind):
 def test_kill_table_is_taken_from_the_runs_mutant_tests(tmp_path):
     run = make_run(tmp_path)
     results = json.loads((run / "tests.json").read_text())
-    nid = "tests/verification/test_mutants.py::test_the_suite_kills_the_mutant[stuck_flag]"
+    nid = "bench/verification/suite/test_mutants.py::test_the_suite_kills_the_mutant[stuck_flag]"
     rel = "evidence/mutant_stuck_flag/kill.json"
     (run / rel).parent.mkdir(parents=True)
     row = {
@@ -522,7 +522,7 @@ def _shared_test(outcome: str, known_anomalies: list[str]) -> dict[str, dict]:
         }
 
     return {
-        "tests/verification/test_hand.py::test_shared": {
+        "bench/verification/suite/test_hand.py::test_shared": {
             "outcome": outcome,
             "requirements": ["SRS-090", "SRS-092"],
             "figures": [fig("SRS-090", False), fig("SRS-092", True)],

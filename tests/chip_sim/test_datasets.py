@@ -1,6 +1,6 @@
 """The real-recording loaders (chip_sim.datasets) on small hand-made source distributions: units,
 axes, reference contacts and scored windows; the cache's SHA-256 pinning and its refusals. The real
-files themselves are checked in tests/verification/test_real_data.py (network tier)."""
+files themselves are checked in bench/verification/suite/test_real_data.py (network tier)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """System model (issue 7): latency per hop, buffer horizon and overflow accounting, brown-outs
 and their feedback into the golden model, determinism, the daily trend's content. The
-notification requirements themselves are verified in tests/verification/test_system.py."""
+notification requirements themselves are verified in bench/verification/suite/test_system.py."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bench.duts.protocol import NackError
-from bench.hil import instruments, open_dut, run_station_scenario
+from bench.run.station import instruments, open_dut, run_station_scenario
 from chip_sim.icd import NackReason
 from chip_sim.registers import register_map
 

@@ -24,9 +24,9 @@ run's registers, none of these scenarios has a brown-out (asserted):
   runs at exactly +-full scale and one below.
 
 Each case asserts the model events it is meant to exercise, so no case passes vacuously. All 8
-channels go to a ``$readmemh`` hex file and the harness ``hdl_models/tests/tb_fall_fault.v`` streams
-them inside the HDL (masking disabled channels, computing the magnitude with isqrt32);
-``hdl_models/tests/test_fall_fault.py`` compares the events exactly. Runs on Icarus and Verilator
+channels go to a ``$readmemh`` hex file and the harness ``hdl_models/harness/tb_fall_fault.v``
+streams them inside the HDL (masking disabled channels, computing the magnitude with isqrt32);
+``hdl_models/harness/test_fall_fault.py`` compares the events exactly. Runs on Icarus and Verilator
 (skipped only when not installed).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
@@ -57,7 +57,7 @@ SOURCES = [
     RTL / "isqrt32.v",
     RTL / "fault_detector.v",
     RTL / "fall_detector.v",
-    HDL / "tests" / "tb_fall_fault.v",
+    HDL / "harness" / "tb_fall_fault.v",
 ]
 DURATION_S = 90
 SEED = 1
@@ -277,7 +277,7 @@ def test_fall_fault_detectors_match_model(
         sources=SOURCES,
         toplevel="tb_fall_fault",
         test_module="test_fall_fault",
-        test_dir=HDL / "tests",
+        test_dir=HDL / "harness",
         build_dir=sim.build_dir_for(build_root, simulator, "tb_fall_fault"),
         extra_env={"FALL_FAULT_CASE_JSON": str(cases[case_name])},
         test_filter="fall_fault_events_match_model",

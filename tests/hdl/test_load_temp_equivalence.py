@@ -13,8 +13,8 @@ Cases (golden events are ``Chip(registers).run(codes)`` filtered to those three 
   runs shorter than TEMP_MIN_SAMPLES = 50, so TEMP_HIGH fires several times.
 
 Channels 6 (load) and 7 (temperature) go to a ``$readmemh`` hex file (disabled channels NO_DATA)
-and the harness ``hdl_models/tests/tb_load_temp.v`` streams them inside the HDL;
-``hdl_models/tests/test_load_temp.py`` compares the events exactly. Runs on Icarus and Verilator
+and the harness ``hdl_models/harness/tb_load_temp.v`` streams them inside the HDL;
+``hdl_models/harness/test_load_temp.py`` compares the events exactly. Runs on Icarus and Verilator
 (skipped only when not installed).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
@@ -41,7 +41,7 @@ from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
-SOURCES = [RTL / "overload_detector.v", RTL / "temp_detector.v", HDL / "tests" / "tb_load_temp.v"]
+SOURCES = [RTL / "overload_detector.v", RTL / "temp_detector.v", HDL / "harness" / "tb_load_temp.v"]
 SCENARIO = "overload_partial_weight_bearing"
 SEED = 1
 REGISTERS = (
@@ -176,7 +176,7 @@ def test_load_temp_detectors_match_model(
         sources=SOURCES,
         toplevel="tb_load_temp",
         test_module="test_load_temp",
-        test_dir=HDL / "tests",
+        test_dir=HDL / "harness",
         build_dir=sim.build_dir_for(build_root, simulator, "tb_load_temp"),
         extra_env={"LOAD_TEMP_CASE_JSON": str(cases[case_name])},
         test_filter="load_temp_events_match_model",

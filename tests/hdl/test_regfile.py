@@ -27,6 +27,6 @@ def test_regfile_rtl_matches_the_golden_model(simulator, tmp_path):
         sources=[RTL],
         toplevel="regfile",
         test_module="regfile_tb",
-        test_dir=ROOT / "hdl_models" / "tests",
+        test_dir=ROOT / "hdl_models" / "harness",
         build_dir=tmp_path / f"build-{simulator}",
     )

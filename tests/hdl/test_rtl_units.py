@@ -1,9 +1,10 @@
 """The RTL units (hdl_models/rtl) on both simulators, and Verilator's lint of every RTL file.
 
 Each simulator builds the ``tb_units`` harness once per parameter set, into pytest's cache
-(``.pytest_cache/d/hdl_build``), so an unchanged Verilator rebuild takes < 0.1 s; all cocotb tests
-of ``hdl_models/tests/test_crc_uart.py`` run in one simulation per pytest test. A simulator that is
-not installed skips its tests with the reason; one that is installed but fails, fails.
+(``.pytest_cache/d/hdl_build``), so an unchanged Verilator rebuild takes < 0.1 s; all cocotb
+tests of ``hdl_models/harness/test_crc_uart.py`` run in one simulation per pytest test. A
+simulator that is not installed skips its tests with the reason; one that is installed but
+fails, fails.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
 RTL_FILES = sorted(RTL.glob("*.v"))
 UNIT_SOURCES = [RTL / f for f in ("crc16.v", "uart_tx.v", "uart_rx.v", "frame_tx.v")]
-TB_SOURCES = [*UNIT_SOURCES, HDL / "tests" / "tb_units.v"]
+TB_SOURCES = [*UNIT_SOURCES, HDL / "harness" / "tb_units.v"]
 
 
 def _run(simulator: str, build_root: Path, parameters: dict[str, int] | None = None) -> Path:
@@ -31,7 +32,7 @@ def _run(simulator: str, build_root: Path, parameters: dict[str, int] | None = N
         sources=TB_SOURCES,
         toplevel="tb_units",
         test_module="test_crc_uart",
-        test_dir=HDL / "tests",
+        test_dir=HDL / "harness",
         build_dir=sim.build_dir_for(build_root, simulator, "tb_units", parameters),
         parameters=parameters,
         seed=1,

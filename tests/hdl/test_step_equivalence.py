@@ -7,8 +7,8 @@ most sensitive legal values ("sensitive": low threshold, adaptive threshold and 
 that actually bite, which the presets alone do not exercise), and in angular-rate mode on the
 sagittal axis and on its negation with short windows ("gyro", "gyro-negated"). The accelerometer
 and gyroscope axes go to a
-``$readmemh`` hex file and the harness ``hdl_models/tests/tb_step.v`` streams them inside the HDL;
-``hdl_models/tests/test_step.py`` compares the STEP pulses exactly. isqrt32 is also checked on its
+``$readmemh`` hex file and the harness ``hdl_models/harness/tb_step.v`` streams them inside the HDL;
+``hdl_models/harness/test_step.py`` compares the STEP pulses exactly. isqrt32 is also checked on its
 own against ``math.isqrt``. Runs on Icarus and Verilator (skipped only when not installed).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
@@ -36,7 +36,7 @@ from tests.hdl.conftest import require
 
 HDL = Path(sim.__file__).resolve().parent
 RTL = HDL / "rtl"
-SOURCES = [RTL / "isqrt32.v", RTL / "step_detector.v", HDL / "tests" / "tb_step.v"]
+SOURCES = [RTL / "isqrt32.v", RTL / "step_detector.v", HDL / "harness" / "tb_step.v"]
 SCENARIOS = ("walk_level_1p3", "antalgic_limp", "fall_forward_knee")
 DURATION_S = 60
 SEED = 1
@@ -226,7 +226,7 @@ def _run(simulator: str, build_root: Path, test: str, env: dict[str, str] | None
         sources=SOURCES,
         toplevel="tb_step",
         test_module="test_step",
-        test_dir=HDL / "tests",
+        test_dir=HDL / "harness",
         build_dir=sim.build_dir_for(build_root, simulator, "tb_step"),
         extra_env=env,
         test_filter=test,

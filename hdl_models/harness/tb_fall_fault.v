@@ -1,6 +1,6 @@
 // Test harness of fall_detector and fault_detector: the 8-channel code stream comes from a hex file
 // read with $readmemh and is fed to both detectors inside the HDL, so Python only starts the run,
-// watches the event pulses and waits for `done` (hdl_models/tests/test_fall_fault.py). No timing
+// watches the event pulses and waits for `done` (hdl_models/harness/test_fall_fault.py). No timing
 // constructs: cocotb drives clk, so a build with Verilator needs no --timing.
 //
 // Stimulus file: one sample per line, 32 hex digits = channels 7 6 5 4 3 2 1 0 (channel k at bits

@@ -119,7 +119,8 @@ def real_results(recordings):
     return real_data.evaluate(recordings)
 
 
-#: placement -> (sensitivity, PPV, count) requirements on real recordings (docs/requirements.yaml)
+#: placement -> (sensitivity, PPV, count) requirements on real recordings
+#: (bench/verification/requirements.yaml)
 REAL_STEP_REQUIREMENTS = {
     "lower_back": ("SRS-090", "SRS-091", "SRS-092"),
     "foot": ("SRS-093", "SRS-094", "SRS-095"),

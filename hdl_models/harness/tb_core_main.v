@@ -9,7 +9,7 @@
 //   +out=<path>    output: every byte the chip sends, one hex byte per line (decoded here with the
 //                  project's uart_rx, 8 clocks per bit), then summary lines starting with '#'
 //
-// Sequence (as hdl_models/tests/test_core.py without host writes): power-on reset for 3 clocks,
+// Sequence (as hdl_models/harness/test_core.py without host writes): power-on reset for 3 clocks,
 // wait for the power-on RESET frame to end (first byte, then 4 quiet byte times), pulse load for
 // one clock, wait for done, two more byte times for the last stop bit, write the summary, $finish.
 // The host line rxd stays idle (high). A watchdog ends a run that never reaches done.

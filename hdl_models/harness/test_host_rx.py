@@ -21,9 +21,9 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 from cocotbext.uart import UartSource
-from harness import CLOCK_PERIOD_NS
 
 from chip_sim.icd import MAX_PAYLOAD, SYNC0, SYNC1, FrameDecoder, crc16, encode_frame
+from hdl_models.harness.common import CLOCK_PERIOD_NS
 
 CORE_CLOCK_HZ = 921_600  # the core clock, see hdl_models/rtl/README.md
 KEPT = 5  # payload bytes host_rx reports

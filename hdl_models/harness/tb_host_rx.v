@@ -1,4 +1,4 @@
-// Test harness of host_rx (hdl_models/tests/test_host_rx.py). No timing constructs: cocotb drives
+// Test harness of host_rx (hdl_models/harness/test_host_rx.py). No timing constructs: cocotb drives
 // clk. The receiver's line is uart_src AND line_ext: with line_ext high it hears cocotbext-uart's
 // UartSource on uart_src; with uart_src idle the test drives any waveform (a bad stop bit) on
 // line_ext.

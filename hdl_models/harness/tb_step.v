@@ -1,7 +1,7 @@
 // Test harness of step_detector: the accelerometer stream comes from a hex file read with
 // $readmemh and is strobed into the detector inside the HDL, one sample every CLKS_PER_SAMPLE
 // clocks, so Python only starts the run, watches the STEP pulses and waits for `done`
-// (hdl_models/tests/test_step.py). No timing constructs: cocotb drives clk, so Verilator needs no
+// (hdl_models/harness/test_step.py). No timing constructs: cocotb drives clk, so Verilator needs no
 // --timing.
 //
 // Stimulus file: one sample per line, 24 hex digits = ax ay az gx gy gz, 16-bit two's complement

@@ -46,7 +46,7 @@ def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_every_requirement_has_a_test(tmp_path):
-    p, trace = collect(tmp_path, "tests")
+    p, trace = collect(tmp_path, "bench/verification/suite")
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     covered = json.loads(trace.read_text())
     missing = [rid for rid in requirements().requirements if not covered.get(rid)]
@@ -154,7 +154,7 @@ def test_a_failure_under_an_open_known_anomaly_is_expected_but_its_requirement_f
 def test_a_known_anomaly_with_an_unknown_status_is_refused(tmp_path):
     from bench.verification.requirements import RequirementsError, load_requirements
 
-    text = (ROOT / "docs" / "requirements.yaml").read_text()
+    text = (ROOT / "bench" / "verification" / "requirements.yaml").read_text()
     bad = tmp_path / "requirements.yaml"
     bad.write_text(text.replace("    status: open\n", "    status: opne\n", 1))
     try:
@@ -168,7 +168,7 @@ def test_a_known_anomaly_with_an_unknown_status_is_refused(tmp_path):
 def test_expected_failures_must_be_the_anomalys_own_open_requirements(tmp_path):
     from bench.verification.requirements import RequirementsError, load_requirements
 
-    text = (ROOT / "docs" / "requirements.yaml").read_text()
+    text = (ROOT / "bench" / "verification" / "requirements.yaml").read_text()
     cases = {
         "expected_failures: [SRS-090, SRS-091]": (
             "expected_failures: [SRS-010]",

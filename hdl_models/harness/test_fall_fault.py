@@ -21,7 +21,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import load_case, run_stimulus
+from hdl_models.harness.common import load_case, run_stimulus
 
 CASE_ENV = "FALL_FAULT_CASE_JSON"
 FALL = 0x02

@@ -23,10 +23,13 @@ pytestmark = allure.epic("Link and interface")
 def test_bit_errors_never_pass_and_intact_frames_are_recovered(dut, seeds, verify):
     assert crc16(b"123456789") == 0x29B1
     for seed in seeds:
-        decoded = FrameDecoder().feed(dut.frame_bytes(dut.run_scenario("walk_level_1p3", seed)))
-        frames = output_frames(dut.run_scenario("walk_level_1p3", seed).output)
-        # The DUT's own bytes, clean: every frame it decided must arrive intact.
-        verify.figure("SRS-051", len(frames) - len(decoded), name=f"SRS-051 clean seed {seed}")
+        run = dut.run_scenario("walk_level_1p3", seed)
+        line = FrameDecoder()
+        line.feed(dut.frame_bytes(run))
+        frames = output_frames(run.output)
+        # The DUT's own bytes, clean: every frame on its line must arrive intact.
+        refused = line.crc_errors + line.bad_length
+        verify.figure("SRS-051", refused, name=f"SRS-051 clean seed {seed}")
         rng = np.random.default_rng(seed)
         sent, stream = [], bytearray()
         for f in frames:

@@ -28,7 +28,7 @@ from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer, with_ti
 from cocotbext.uart import UartSink, UartSource
 
 from chip_sim.icd import FrameDecoder, FrameType, encode_frame
-from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, path_value
+from hdl_models.harness.common import CLOCK_PERIOD_NS, load_case, path_value
 
 CASE_ENV = "CORE_CASE_JSON"
 BAUD = 115200

@@ -1,7 +1,7 @@
 // Test harness of overload_detector and temp_detector: the load and temperature stream comes from
 // a hex file read with $readmemh and is strobed into both detectors inside the HDL, one sample
 // every CLKS_PER_SAMPLE clocks, so Python only starts the run, watches the event pulses and waits
-// for `done` (hdl_models/tests/test_load_temp.py). No timing constructs: cocotb drives clk, so a
+// for `done` (hdl_models/harness/test_load_temp.py). No timing constructs: cocotb drives clk, so a
 // build with Verilator needs no --timing.
 //
 // Stimulus file: one sample per line, 8 hex digits = load temp (ICD channels 6 and 7), 16-bit two's

@@ -22,16 +22,14 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from bench.dut import output_from_frames
-from bench.duts.golden import GoldenSession
+from bench.duts.factory import open_dut as open_kind
 from bench.duts.protocol import Dut, Reception
-from bench.errors import BenchError
+from bench.run.play import output_from_frames, program
 from bench.station import SUPPLY_DRIVER, Station
 from bench.timeline import AlignmentError, event_latencies, fit_alignment, latency_rows
 from chip_sim.accuracy import ScenarioAccuracy, evaluate
 from chip_sim.icd import EventPayload, FrameType, StatusPayload
 from chip_sim.pipeline import PipelineRun, run_scenario
-from chip_sim.registers import register_map
 from scenarios import library
 from scenarios.capture import write_capture
 
@@ -55,18 +53,8 @@ class HilResult:
 
 
 def open_dut(station: Station) -> Dut:
-    kind = station.dut
-    if kind == "golden":
-        return GoldenSession()
-    if kind.startswith("rtl"):
-        from bench.duts.rtl import RtlSession
-
-        return RtlSession(kind.split(":", 1)[1] if ":" in kind else "verilator", real_time=True)
-    if kind.startswith("serial:"):
-        from bench.duts.serial_board import SerialDut
-
-        return SerialDut(kind.split(":", 1)[1], name=kind, speed=station.dut_speed)
-    raise BenchError(f"station {station.name}: DUT {kind!r} cannot run a session")
+    """A session with the station's ``[dut]`` (``bench.duts.factory``), at its speed."""
+    return open_kind(station.dut, where=f"station {station.name}", speed=station.dut_speed)
 
 
 @contextlib.contextmanager
@@ -152,7 +140,7 @@ def run_station_scenario(
                 awg = _of(station, opened, "keysight_33500b")
                 if awg:
                     _play(awg, run)
-                _program(dut, run)
+                program(dut, run)
                 dut.load_stimulus(run.codes.codes, tuple(run.codes.brownouts))
                 sampling["on"] = True
                 result.reception = dut.run(timeout_s=timeout_s)
@@ -175,14 +163,6 @@ def _play(awg, run: PipelineRun) -> None:
     step = max(1, int(np.ceil(len(samples) / 65536)))  # the 33500B's arbitrary memory
     awg.upload_arb("SCENARIO", samples[::step], run.rendering.rate_hz / step, amplitude_vpp=1.0)
     awg.output(True)
-
-
-def _program(dut: Dut, run: PipelineRun) -> None:
-    rmap = register_map()
-    reset = rmap.reset_values()
-    for name, value in run.registers.values().items():
-        if rmap.by_name(name).writable and reset[name] != value:
-            dut.write_register(name, value)
 
 
 def _evaluate(result: HilResult, run: PipelineRun) -> None:

@@ -2,7 +2,7 @@
 
 The chip is real — a board, or the :class:`~bench.duts.emulator.BoardEmulator` behind a socket
 or pty — and phone, cloud and notifications are simulated (issue 7, "HIL pacing"). The DUT is
-programmed and given the scenario's stimulus as :mod:`bench.hil` does, then its blocking
+programmed and given the scenario's stimulus as :mod:`bench.run.station` does, then its blocking
 ``run()`` plays in a background thread while a :class:`simpy.rt.RealtimeEnvironment`
 (``factor = 1 / speed``, not strict) runs in the calling thread:
 
@@ -49,7 +49,7 @@ import simpy.rt
 from bench.duts.protocol import Dut, DutError, LinkStats, ReceivedFrame, Reception
 from bench.duts.serial_board import is_reset_event
 from bench.errors import BenchError
-from bench.hil import _program as program_registers
+from bench.run.play import program as program_registers
 from bench.timeline import Alignment, AlignmentError, fit_alignment, wire_time_s
 from chip_sim.icd import EventCode, EventPayload, FrameType
 from chip_sim.pipeline import run_scenario

@@ -28,7 +28,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import CLOCK_PERIOD_NS, load_case, run_stimulus
+from hdl_models.harness.common import CLOCK_PERIOD_NS, load_case, run_stimulus
 
 CASE_ENV = "STEP_CASE_JSON"
 

@@ -20,7 +20,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hdl_models.core_sim import first_divergence
-from hdl_models.tests.harness import load_case, run_stimulus
+from hdl_models.harness.common import load_case, run_stimulus
 
 CASE_ENV = "LOAD_TEMP_CASE_JSON"
 #: case register -> harness port

@@ -1,6 +1,6 @@
 // Test harness for the RTL units of hdl_models/rtl, one toplevel for all of them so each
 // simulator builds once (Verilator's build is the slow part). No timing constructs: cocotb
-// drives clk (hdl_models/tests/test_crc_uart.py), so Verilator needs no --timing.
+// drives clk (hdl_models/harness/test_crc_uart.py), so Verilator needs no --timing.
 //
 //   crc_*    crc16 on its own
 //   uart_*   uart_tx -> uart_rx loopback; the receiver's line is uart_txd AND uart_rx_ext, so with

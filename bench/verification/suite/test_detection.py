@@ -1,6 +1,6 @@
-"""Verification of detection accuracy and latency against docs/requirements.yaml, on the DUT the
-station (or --dut) names. Figures are pooled over the scenarios and seeds of each requirement;
-statistical ones are judged on their Wilson 95 % bound."""
+"""Verification of detection accuracy and latency against bench/verification/requirements.yaml,
+on the DUT the station (or --dut) names. Figures are pooled over the scenarios and seeds of each
+requirement; statistical ones are judged on their Wilson 95 % bound."""
 
 from __future__ import annotations
 

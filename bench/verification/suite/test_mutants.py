@@ -9,8 +9,8 @@ import json
 import allure
 import pytest
 
+from bench.duts.mutant import MUTATIONS
 from bench.verification.kill_table import KILLED, run_mutant
-from bench.verification.mutants import MUTATIONS
 
 pytestmark = allure.epic("Bench validation")
 
