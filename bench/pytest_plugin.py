@@ -226,6 +226,13 @@ class Verify:
             )
         return passed
 
+    def record(self, figures) -> None:
+        """:meth:`figure` for each ``bench.verification.figures.Figure``."""
+        for f in figures:
+            self.figure(
+                f.requirement, f.value, proportion=f.proportion, name=f.name, detail=f.detail
+            )
+
     def check(self) -> None:
         """Fail the test with every requirement figure that missed its limit. When every failing
         requirement is listed under an open known anomaly (bench/verification/requirements.yaml),
@@ -378,13 +385,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     state = config.stash[_STATE]
     rows = write_run_results(Path(out), state)
     if state.recorder is not None:
-        verdicts = {r["verdict"] for r in rows}
-        verdict = (
-            "fail" if "fail" in verdicts else ("pass" if verdicts == {"pass"} else "incomplete")
-        )
+        from bench.verification.verdict import run_verdict
+
+        failed = sum(r.get("outcome") in ("failed", "error") for r in state.results.values())
+        verdict, _ = run_verdict([r["verdict"] for r in rows], failed_tests=failed)
         state.recorder.finish(
             {
-                "verdict": verdict,
+                "verdict": str(verdict),
                 "exit_status": int(exitstatus),
                 "requirements": {r["requirement"]: r["verdict"] for r in rows},
             }

@@ -26,6 +26,7 @@ from bench.duts.factory import parse_dut
 from bench.errors import BenchError, UsageError
 from bench.station import load_station
 from bench.verification.accuracy_table import accuracy_rows
+from bench.verification.verdict import Verdict, run_verdict
 
 SUITE = Path(bench.verification.suite.__file__).resolve().parent  # installed with the package
 DEFAULT_STORE = Path("results") / "results.sqlite"
@@ -146,14 +147,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     console.print(requirement_table(rows))
     _post_process(out, Path(args.store), console)
-    failed = [r for r in rows if r["verdict"] != "pass"]
     # an expected failure (known anomaly) leaves pytest's exit code 0: the rows decide
-    verdict = "PASS" if code == 0 and rows and not failed else "FAIL"
+    verdict, _ = run_verdict(
+        [r["verdict"] for r in rows], failed_tests=int(code == pytest.ExitCode.TESTS_FAILED)
+    )
+    passed = sum(r["verdict"] == Verdict.PASS for r in rows)
     console.print(
-        f"{len(rows) - len(failed)} of {len(rows)} requirements pass — {verdict} "
+        f"{passed} of {len(rows)} requirements pass — {verdict.name} "
         f"({time.perf_counter() - started:.0f} s); results in {out}"
     )
-    return 0 if verdict == "PASS" else 1
+    return 0 if verdict == Verdict.PASS else 1
 
 
 def requirement_table(rows: list[dict]) -> Table:
@@ -225,23 +228,20 @@ def _report(out: Path) -> str:
 
 
 def accuracy_table(rows) -> Table:
-    table = Table(title="golden model accuracy on the scenario library")
-    for col in ("figure", "measured", "limit", "verdict"):
+    table = Table(
+        title="golden model on the scenario library (synthetic), judged as the suite does"
+    )
+    for col in ("requirement", "figure", "measured", "limit", "verdict"):
         table.add_column(col)
     for r in rows:
-        value = f"{r.measured:.3f}" if isinstance(r.measured, float) else str(r.measured)
-        table.add_row(
-            r.figure,
-            f"{value} {r.unit}".strip(),
-            r.limit,
-            ("[green]PASS" if r.passed else "[red]FAIL") if r.judged else "info",
-        )
+        color = "green" if r.passed else "red"
+        table.add_row(r.requirement, r.figure, r.measured, r.limit, f"[{color}]{r.verdict.name}")
     return table
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
     if not 1 <= args.seeds <= 100:
         raise UsageError(f"--seeds {args.seeds}: expected 1..100")
-    rows, _ = accuracy_rows(range(1, args.seeds + 1))
+    rows = accuracy_rows(range(1, args.seeds + 1))
     Console(width=140).print(accuracy_table(rows))
     return 0 if all(r.passed for r in rows) else 1

@@ -44,6 +44,7 @@ from typing import Any
 from bench.errors import BenchError
 from bench.verification.requirements import REQUIREMENTS_PATH, requirements
 from bench.verification.traceability import matrix
+from bench.verification.verdict import run_verdict
 
 DEFAULT_DOCUMENT_ID = "SMILE-VER-RPT"
 DEFAULT_REVISION = "A"
@@ -360,33 +361,22 @@ def _cross_check_verdicts(run: _Run) -> None:
 
 
 def _verdict(run: _Run) -> tuple[str, list[str]]:
-    """(PASS | FAIL | INCOMPLETE, reasons). PASS only when every requirement passed."""
-    counts: dict[str, int] = {}
-    for r in run.rows:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    """(PASS | FAIL | INCOMPLETE, reasons) by ``bench.verification.verdict.run_verdict``, with
+    what only the records tell: a run that did not finish or ended abnormally."""
     failed_tests = [n for n, t in run.tests.items() if t["outcome"] in ("failed", "error")]
-    reasons = []
-    if counts.get("fail"):
-        reasons.append(f"{counts['fail']} requirement(s) failed")
-    if failed_tests and not counts.get("fail"):
-        reasons.append(f"{len(failed_tests)} test(s) failed or errored")
-    if counts.get("not run"):
-        reasons.append(f"{counts['not run']} requirement(s) not run (no test in this run)")
-    if counts.get("incomplete"):
-        reasons.append(f"{counts['incomplete']} requirement(s) incomplete (tests skipped)")
+    problems = []
     status = run.end_payload.get("exit_status")
     if run.records_present and run.start and not run.end:
-        reasons.append("the run has no run_end record: it did not finish")
+        problems.append("the run has no run_end record: it did not finish")
     if isinstance(status, int) and status != 0 and not failed_tests:
-        reasons.append(
+        problems.append(
             f"pytest exit status {status} ({EXIT_MEANING.get(status, 'abnormal end')}) "
             "without a failed test: the run ended abnormally"
         )
-    if counts.get("fail") or failed_tests:
-        return "FAIL", reasons
-    if reasons or not run.rows:
-        return "INCOMPLETE", reasons or ["no requirement in the run"]
-    return "PASS", [f"all {len(run.rows)} requirements passed"]
+    verdict, reasons = run_verdict(
+        [r["verdict"] for r in run.rows], failed_tests=len(failed_tests), problems=problems
+    )
+    return verdict.name, reasons
 
 
 def _integrity(run: _Run) -> tuple[str, str]:

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 from bench.verification.requirements import open_anomalies, requirements
+from bench.verification.verdict import Verdict, requirement_verdict
 
 
 def outcome_for(requirement_id: str, result: dict) -> str:
@@ -45,14 +46,7 @@ def matrix(results: dict[str, dict]) -> list[dict]:
             if rid in results[nid].get("requirements", [])
         }
         outcomes = [outcome_for(rid, r) for r in tests.values()]  # in the order of tests
-        if not tests:
-            verdict = "not run"
-        elif all(o == "passed" for o in outcomes):
-            verdict = "pass"
-        elif any(o in ("failed", "xfailed") for o in outcomes):  # xfailed: a known anomaly
-            verdict = "fail"
-        else:
-            verdict = "incomplete"
+        verdict = requirement_verdict(outcomes)
         figures = [
             f for r in tests.values() for f in r.get("figures", []) if f["requirement"] == rid
         ]
@@ -65,7 +59,7 @@ def matrix(results: dict[str, dict]) -> list[dict]:
                 "tests": list(tests),
                 "outcomes": outcomes,
                 "verdict": verdict,
-                "known_anomalies": known.get(rid, "") if verdict == "fail" else "",
+                "known_anomalies": known.get(rid, "") if verdict == Verdict.FAIL else "",
                 "figures": figures,
                 "evidence": sorted({e for r in tests.values() for e in r.get("evidence", [])}),
             }

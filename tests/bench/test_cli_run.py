@@ -74,7 +74,7 @@ def test_bad_run_input_is_one_line_and_exit_2(tmp_path, args, needle):
 def test_accuracy_command_prints_the_table_and_passes():
     p = smile("accuracy")
     assert p.returncode == 0, p.stdout + p.stderr
-    for needle in ("step sensitivity", "falls detected", "overload latency", "PASS"):
+    for needle in ("SRS-001", "step_sensitivity", "falls_missed", "(95 % bound)", "PASS"):
         assert needle in p.stdout
     assert "FAIL" not in p.stdout
 
