@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import select
-import shutil
 import subprocess
 import tempfile
 import time
@@ -28,38 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
+from bench.reports import chromium
 
-_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser")
-"""Debian's real binary first: /usr/bin/chromium is a wrapper that sources /etc/chromium.d and
-adds --enable-remote-extensions. ``SMILE_BENCH_CHROMIUM`` (a path) overrides the search."""
-
-_FLAGS = (
-    "--headless",
-    "--disable-gpu",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--disable-client-side-phishing-detection",
-    "--disable-breakpad",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--no-pings",
-    "--mute-audio",
-    "--hide-scrollbars",
-    "--metrics-recording-only",
-    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    # Nothing leaves the machine: no name resolves, and whatever does not need a name (IP
-    # literals) goes to a proxy on a closed loopback port.
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--proxy-server=http://127.0.0.1:9",
-    "--remote-debugging-pipe",
-    "--window-size=1280,900",
-)
+#: the offline flags of every Chromium the bench starts, and the DevTools pipe
+_EXTRA_FLAGS = ("--remote-debugging-pipe", "--window-size=1280,900")
 _INTERNAL_SCHEMES = ("data:", "blob:", "about:")
 
 
@@ -67,7 +38,7 @@ class OfflineCheckError(BenchError):
     """The browser check could not be run to the end (one line: what failed)."""
 
 
-class BrowserMissingError(OfflineCheckError):
+class BrowserMissingError(OfflineCheckError, chromium.BrowserMissingError):
     """No Chromium binary on this machine."""
 
 
@@ -90,17 +61,12 @@ class PageVisit:
 
 
 def chromium_executable() -> str:
-    """Path of a Chromium binary; raises :class:`BrowserMissingError`."""
-    override = os.environ.get("SMILE_BENCH_CHROMIUM")
-    if override:
-        if os.access(override, os.X_OK):
-            return override
-        raise BrowserMissingError(f"SMILE_BENCH_CHROMIUM={override} is not an executable")
-    for name in _CANDIDATES:
-        path = name if os.path.isabs(name) else shutil.which(name)
-        if path and os.access(path, os.X_OK):
-            return path
-    raise BrowserMissingError("chromium not found (run tools/chromium-install.sh)")
+    """Path of a Chromium binary (``bench.reports.chromium``); raises
+    :class:`BrowserMissingError`."""
+    try:
+        return chromium.executable()
+    except chromium.BrowserMissingError as exc:
+        raise BrowserMissingError(str(exc)) from None
 
 
 def requests_outside(html_path: str | os.PathLike[str], timeout_s: float = 60) -> list[str]:
@@ -195,21 +161,21 @@ class _Browser:
             os.dup2(to_child_r, 3)
             os.dup2(from_child_w, 4)
 
-        args = [self.exe, *_FLAGS, f"--user-data-dir={self.profile}", "about:blank"]
         with open(self._log, "wb") as log:
             try:
-                self.proc = subprocess.Popen(
-                    args,
-                    stdin=subprocess.DEVNULL,
+                self.proc = chromium.launch(
+                    self.exe,
+                    self.profile,
+                    [*_EXTRA_FLAGS, "about:blank"],
                     stdout=log,
                     stderr=log,
                     pass_fds=(3, 4),  # kept open after wire_fds put the pipe there
                     preexec_fn=wire_fds,  # only dup2 before exec
                 )
-            except OSError as exc:
+            except chromium.BrowserMissingError as exc:
                 os.close(self._to_child_w)
                 os.close(self._from_child_r)
-                raise BrowserMissingError(f"cannot start {self.exe}: {exc}") from None
+                raise BrowserMissingError(str(exc)) from None
             finally:
                 os.close(to_child_r)
                 os.close(from_child_w)
@@ -223,8 +189,7 @@ class _Browser:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+                chromium.stop(proc)
         for fd in (self._to_child_w, self._from_child_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
