@@ -123,8 +123,9 @@ def run_station_scenario(
             opened, twins = kit["instruments"], kit["twins"]
             result.notes += [i.calibration_note for i in opened.values() if i.calibration_note]
             supply = _of(station, opened, SUPPLY_DRIVER)
+            # the station loader filled in the board's channel, voltage and limit (SUPPLY_DEFAULTS)
             board = station.instrument(SUPPLY_DRIVER).supply if supply else {}
-            channel = int(board.get("channel", 1))
+            channel = int(board["channel"]) if supply else None
             sampling = {"on": False}
             for twin in twins.values():
                 if hasattr(twin, "load_current_a"):
