@@ -50,6 +50,17 @@ class Match:
         n = 2 * self.tp + self.fp + self.fn
         return 2 * self.tp / n if n else float("nan")
 
+    @classmethod
+    def pooled(cls, matches) -> Match:
+        """The matches of several recordings or scenarios as one."""
+        ms = list(matches)
+        return cls(
+            sum(m.tp for m in ms),
+            sum(m.fn for m in ms),
+            sum(m.fp for m in ms),
+            np.concatenate([m.offsets_s for m in ms]) if ms else np.zeros(0),
+        )
+
 
 def match_times(truth_s: np.ndarray, detected_s: np.ndarray, tolerance_s: float) -> Match:
     """One-to-one matching: pairs closest in time first, each within ``tolerance_s``."""

@@ -117,7 +117,6 @@ class ScenarioDut:
             )
         self.name = f"rtl:{rtl_simulator(self.kind)}" if self.kind.startswith("rtl") else self.kind
         self._played: dict[tuple[str, int], Played] = {}
-        self._raw: dict[int, bytes] = {}
 
     def session(self) -> Dut:
         # the RTL takes the register writes in one simulation with the stimulus; no real-time
@@ -134,10 +133,9 @@ class ScenarioDut:
             finally:
                 dut.close()
             self._played[key] = played
-            self._raw[id(played.run.output)] = played.reception.raw
         return self._played[key].run
 
     def frame_bytes(self, run: PipelineRun) -> bytes:
         """The bytes that came off the DUT's line while it ran ``run`` (the EVENT and STATUS
         frames, as sent: a frame the host refused is in them too)."""
-        return self._raw[id(run.output)]
+        return next(p.reception.raw for p in self._played.values() if p.run is run)

@@ -96,15 +96,6 @@ def evaluate(
     return out
 
 
-def _sum(matches: Sequence[Match]) -> Match:
-    return Match(
-        sum(m.tp for m in matches),
-        sum(m.fn for m in matches),
-        sum(m.fp for m in matches),
-        np.concatenate([m.offsets_s for m in matches]) if matches else np.zeros(0),
-    )
-
-
 @dataclass(frozen=True)
 class Pooled:
     placement: str
@@ -138,7 +129,9 @@ def pooled(results: Sequence[RealResult]) -> list[Pooled]:
         fp = sum(r.match.fp for r in rs)
         refs = [r.reference for r in rs if r.reference is not None]
         algos = sorted({a for r in rs for a in r.published})
-        published = {a: _sum([r.published[a] for r in rs if a in r.published]) for a in algos}
+        published = {
+            a: Match.pooled([r.published[a] for r in rs if a in r.published]) for a in algos
+        }
         out.append(
             Pooled(
                 placement,
@@ -147,8 +140,8 @@ def pooled(results: Sequence[RealResult]) -> list[Pooled]:
                 wilson(tp, tp + fp),
                 tp + fn,
                 tp + fp,
-                _sum(refs) if refs else None,
-                _sum([r.match for r in rs]),
+                Match.pooled(refs) if refs else None,
+                Match.pooled([r.match for r in rs]),
                 published,
             )
         )

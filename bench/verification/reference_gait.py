@@ -171,15 +171,6 @@ def lower_back_scenarios() -> list[str]:
     ]
 
 
-def _sum(matches: list[Match]) -> Match:
-    return Match(
-        sum(m.tp for m in matches),
-        sum(m.fn for m in matches),
-        sum(m.fp for m in matches),
-        np.concatenate([m.offsets_s for m in matches]) if matches else np.zeros(0),
-    )
-
-
 def _row(scenario: str, seeds: list[int], truth: int, ours: Match, ref: Match) -> dict:
     row: dict = {"scenario": scenario, "seeds": tuple(seeds), "truth_steps": truth}
     for who, m in (("ours", ours), ("ref", ref)):
@@ -220,9 +211,9 @@ def comparison_table(seeds: Iterable[int]) -> list[dict]:
                 match_times(truth, reference_initial_contacts(run.rendering), STEP_TOLERANCE_S)
             )
             truth_n += len(truth)
-        rows.append(_row(name, seeds, truth_n, _sum(ours), _sum(ref)))
+        rows.append(_row(name, seeds, truth_n, Match.pooled(ours), Match.pooled(ref)))
         all_ours += ours
         all_ref += ref
         all_truth += truth_n
-    rows.append(_row("total", seeds, all_truth, _sum(all_ours), _sum(all_ref)))
+    rows.append(_row("total", seeds, all_truth, Match.pooled(all_ours), Match.pooled(all_ref)))
     return rows
