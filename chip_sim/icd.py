@@ -55,9 +55,12 @@ _DIRECTIONS = {"chip_to_host": "chip→host", "host_to_chip": "host→chip"}
 #: Keys of the entries of each list section: (required, optional).
 _ENTRY_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "channels": ({"index", "name", "quantity", "lsb", "unit", "full_scale_code"}, set()),
-    "frame_types": ({"code", "name", "direction", "payload", "size_bytes"}, {"rows", "note"}),
+    "frame_types": (
+        {"code", "name", "direction", "payload", "size_bytes"},
+        {"rows", "note", "defined_by"},
+    ),
     "event_codes": ({"code", "name", "defined_by", "value", "value_unit"}, set()),
-    "nack_reasons": ({"code", "name", "meaning"}, set()),
+    "nack_reasons": ({"code", "name", "meaning"}, {"defined_by"}),
     "commands": ({"code", "name", "meaning"}, set()),
     "reset_reasons": ({"code", "name", "meaning"}, set()),
 }
@@ -90,6 +93,10 @@ def _check_entries(spec: dict[str, Any], section: str) -> None:
             raise _spec_error(f"{where}", f"code {key!r} is not a u8 (0..255)")
         if key in seen or name in seen:
             raise _spec_error(where, f"code {key} or name {name} is repeated")
+        if entry.get("defined_by", "icd") not in ("icd", "project"):
+            raise _spec_error(
+                f"{where}.defined_by", f"{entry['defined_by']!r}; expected icd or project"
+            )
         seen |= {key, name}
 
 
@@ -150,6 +157,15 @@ EventCode = _int_enum("event_codes", "EventCode")
 NackReason = _int_enum("nack_reasons", "NackReason")
 Command = _int_enum("commands", "Command")
 ResetReason = _int_enum("reset_reasons", "ResetReason")
+
+#: What this project added where ICD.md is silent (``defined_by: project``): the host-port
+#: sample replay (docs/host-replay.md).
+PROJECT_FRAME_TYPES = frozenset(
+    FrameType(f["code"]) for f in _SPEC["frame_types"] if f.get("defined_by") == "project"
+)
+PROJECT_NACK_REASONS = frozenset(
+    NackReason(r["code"]) for r in _SPEC["nack_reasons"] if r.get("defined_by") == "project"
+)
 
 #: Frame types by direction of travel.
 CHIP_TO_HOST = frozenset(
@@ -401,7 +417,8 @@ class Nack(_FixedPayload):
     reason: int
 
 
-_SAMPLES = next(f for f in _SPEC["frame_types"] if "rows" in f)
+_SAMPLES = next(f for f in _SPEC["frame_types"] if f["name"] == "SAMPLES")
+_STIMULUS = next(f for f in _SPEC["frame_types"] if f["name"] == "STIMULUS")
 _SAMPLE_TYPE: str = _SAMPLES["rows"]["element_type"]
 _SAMPLE_BYTES = struct.calcsize(_TYPES[_SAMPLE_TYPE][0])
 
@@ -496,9 +513,81 @@ class SamplesPayload:
         return cls(first, mask, tuple(values[i : i + width] for i in range(0, len(values), width)))
 
 
+_STIM_CHANNELS = len(CHANNELS)
+_STIM_ROW_BYTES = _STIM_CHANNELS * _SAMPLE_BYTES
+#: rows of one STIMULUS frame: all eight channels per row, as many as fit in MAX_PAYLOAD (15)
+STIMULUS_MAX_ROWS = (MAX_PAYLOAD - _LAYOUTS[_STIMULUS["code"]].packer.size) // (
+    _STIM_CHANNELS * _SAMPLE_BYTES
+)
+
+
+@dataclass(frozen=True)
+class StimulusPayload:
+    """STIMULUS (host-port sample replay): ``samples[r]`` are the eight channels' codes of sample
+    ``first_sample_index + r`` (since the chip's last reset), 1..STIMULUS_MAX_ROWS rows."""
+
+    frame_type: ClassVar[int] = FrameType.STIMULUS
+    first_sample_index: int
+    samples: tuple[tuple[int, ...], ...]
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        first = _checked(owner, "first_sample_index", self.first_sample_index, "u32")
+        rows = tuple(tuple(row) for row in self.samples)
+        if not 1 <= len(rows) <= STIMULUS_MAX_ROWS:
+            raise ValueError(
+                f"{owner}.samples has {len(rows)} rows; expected 1..{STIMULUS_MAX_ROWS}"
+            )
+        checked = []
+        for r, row in enumerate(rows):
+            if len(row) != _STIM_CHANNELS:
+                raise ValueError(
+                    f"{owner}.samples[{r}] has {len(row)} values; expected {_STIM_CHANNELS}"
+                )
+            checked.append(
+                tuple(
+                    _checked(owner, f"samples[{r}][{i}]", v, _SAMPLE_TYPE)
+                    for i, v in enumerate(row)
+                )
+            )
+        object.__setattr__(self, "first_sample_index", first)
+        object.__setattr__(self, "samples", tuple(checked))
+
+    @property
+    def count(self) -> int:
+        return len(self.samples)
+
+    def encode(self) -> bytes:
+        header = _LAYOUTS[FrameType.STIMULUS].packer.pack(self.first_sample_index, self.count)
+        values = [v for row in self.samples for v in row]
+        return header + struct.pack(f"<{len(values)}{_TYPES[_SAMPLE_TYPE][0]}", *values)
+
+    @classmethod
+    def decode(cls, payload: bytes) -> Self:
+        """Parse payload bytes; :class:`IcdError` on a length that disagrees with ``count``."""
+        header = _LAYOUTS[FrameType.STIMULUS].packer
+        if len(payload) < header.size:
+            raise IcdError(
+                f"STIMULUS payload is {len(payload)} bytes; expected at least {header.size}"
+            )
+        first, count = header.unpack_from(payload)
+        expected = header.size + count * _STIM_CHANNELS * _SAMPLE_BYTES
+        if not 1 <= count <= STIMULUS_MAX_ROWS or len(payload) != expected:
+            raise IcdError(
+                f"STIMULUS payload is {len(payload)} bytes with count {count}; expected count "
+                f"1..{STIMULUS_MAX_ROWS} and {header.size} + count × {_STIM_ROW_BYTES} bytes"
+            )
+        values = struct.unpack_from(
+            f"<{count * _STIM_CHANNELS}{_TYPES[_SAMPLE_TYPE][0]}", payload, header.size
+        )
+        rows = tuple(values[i : i + _STIM_CHANNELS] for i in range(0, len(values), _STIM_CHANNELS))
+        return cls(first, rows)
+
+
 Payload = (
     EventPayload
     | SamplesPayload
+    | StimulusPayload
     | StatusPayload
     | RegWrite
     | RegRead
@@ -514,8 +603,9 @@ def _payload_classes(*classes: type[Payload]) -> dict[int, type[Payload]]:
     by_code = {cls.frame_type: cls for cls in classes}
     for code, layout in _LAYOUTS.items():
         expected = layout.names
-        if code == _SAMPLES["code"]:  # the count field is implied by the rows
-            expected = (*(n for n in expected if n != _SAMPLES["rows"]["count_field"]), "samples")
+        rows = next(f.get("rows") for f in _SPEC["frame_types"] if f["code"] == code)
+        if rows:  # the count field is implied by the rows
+            expected = (*(n for n in expected if n != rows["count_field"]), "samples")
         got = tuple(f.name for f in fields(by_code[code])) if code in by_code else None
         if got != expected:
             raise _spec_error(
@@ -529,6 +619,7 @@ def _payload_classes(*classes: type[Payload]) -> dict[int, type[Payload]]:
 PAYLOAD_CLASSES = _payload_classes(
     EventPayload,
     SamplesPayload,
+    StimulusPayload,
     StatusPayload,
     RegWrite,
     RegRead,
@@ -684,6 +775,10 @@ def _expand(text: object) -> str:
     return str(text).replace("max_payload_bytes", str(MAX_PAYLOAD))
 
 
+def _project_mark(entry: dict[str, Any]) -> str:
+    return "project addition (ICD.md is silent): " if entry.get("defined_by") == "project" else ""
+
+
 def frame_table_markdown() -> str:
     """Frame types of the YAML as a Markdown table."""
     rows = []
@@ -691,12 +786,14 @@ def frame_table_markdown() -> str:
         payload = ", ".join(f"{p['name']} {p['type']}" for p in f["payload"])
         if "rows" in f:
             r = f["rows"]
-            payload += (
-                f", then {r['count_field']} × (one {r['element_type']} per set bit of "
-                f"{r['mask_field']}, lowest channel first)"
+            per_row = (
+                f"one {r['element_type']} per set bit of {r['mask_field']}, lowest channel first"
+                if "mask_field" in r
+                else f"{len(CHANNELS)} × {r['element_type']}, channel 0 first"
             )
+            payload += f", then {r['count_field']} × ({per_row})"
         direction = _DIRECTIONS[f["direction"]]
-        note = f.get("note", "")
+        note = _project_mark(f) + f.get("note", "")
         rows.append(
             (f"0x{f['code']:02X}", f["name"], direction, payload, _expand(f["size_bytes"]), note)
         )
@@ -729,7 +826,11 @@ def _field_table_markdown() -> str:
 
 def _code_table_markdown(section: str, *, hex_codes: bool) -> str:
     rows = [
-        (f"0x{e['code']:02X}" if hex_codes else e["code"], e["name"], e["meaning"])
+        (
+            f"0x{e['code']:02X}" if hex_codes else e["code"],
+            e["name"],
+            _project_mark(e) + e["meaning"],
+        )
         for e in _SPEC[section]
     ]
     return _table(("code", "name", "meaning"), rows)

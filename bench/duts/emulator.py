@@ -30,6 +30,15 @@ analog stimulus comes from a waveform generator armed by START):
   RESET (reason 2, SEQ 0, sample index 0); registers are kept.
 - Brown-outs of the stimulus: no frames and no answers while off, then RESET reason 1 (from the
   golden core).
+- Host-port sample replay (STIM_SOURCE = 1 at START; docs/host-replay.md): the core takes the
+  rows of accepted STIMULUS frames (:class:`chip_sim.core.host.HostPort` answers them) one by one
+  while sampling, as soon as they are buffered — no sample clock — with the sample-by-sample
+  core (:class:`chip_sim.core.reference.EpochCore`, configured by the registers as they are when
+  the epoch's first sample is taken), and each EVENT/STATUS frame goes out once its sample has
+  been taken. STOP stops the taking (the buffer fills; then NACK 6); RESET empties the buffer.
+- :meth:`BoardEmulator.set_power` is the board's supply: off, the chip hears and sends nothing
+  and loses its buffer and the bytes in flight; on again, it powers up ``power_on_delay_s`` later
+  with RESET reason 1 (brown-out), registers kept (as the golden core keeps them), sampling on.
 - One SEQ counter for everything the chip sends (answers, events, STATUS), from 0 after every
   RESET event, wrapping at 255.
 - Bytes leave at the UART byte time (10 bits per byte at ``baudrate``: 86.8 µs at 115200), never
@@ -56,14 +65,18 @@ import numpy as np
 
 from bench.errors import UsageError
 from chip_sim.core.chip import Chip, check_codes
+from chip_sim.core.config import CoreConfig
+from chip_sim.core.events import RANK
 from chip_sim.core.frames import indexed_frames
 from chip_sim.core.host import HostPort
+from chip_sim.core.reference import EpochCore
 from chip_sim.icd import (
     Command,
     EventCode,
     EventPayload,
     Frame,
     FrameDecoder,
+    FrameType,
     StatusPayload,
 )
 from chip_sim.registers import RegisterFile
@@ -162,8 +175,10 @@ class BoardEmulator:
             self.url = f"socket://{host}:{port}"
         self._decoder = FrameDecoder()
         self._pty_host = False
+        self._epoch_reason = 0
         self._reset_state()
         self._powered = False
+        self._was_powered = False
         self._power_on_at: float | None = None
         self._answers: deque[tuple[object, Command | None, float]] = deque()
         self._stream_q: deque[tuple[object, float]] = deque()
@@ -183,6 +198,20 @@ class BoardEmulator:
             self._codes = codes
             self._brownouts = tuple((int(a), int(b)) for a, b in brownouts)
             self._reset_state()
+
+    def set_power(self, on: bool) -> None:
+        """The board's supply (see the module documentation): off at once; on, the chip powers
+        up ``power_on_delay_s`` later with RESET reason 1."""
+        with self._lock:
+            if not on:
+                self._powered, self._power_on_at = False, None
+                self._answers.clear()
+                self._stream_q.clear()
+                self._tx, self._tx_after = b"", None
+                self.port.stimulus.clear()
+                self._reset_state()
+            elif not self._powered and self._power_on_at is None:
+                self._power_on_at = time.monotonic() + self.power_on_delay_s
 
     def start(self) -> BoardEmulator:
         """Run the emulator in a background thread; the board powers on when a host appears."""
@@ -233,6 +262,9 @@ class BoardEmulator:
         self._rate = 100.0
         self._epoch = 0
         self._live = {"STEP_COUNT": 0, "FAULT_FLAGS": 0, "EVENTS_DROPPED": 0}
+        self._replaying = False  # host-port replay: taking buffered rows
+        self._core: EpochCore | None = None
+        self._core_sent = (1, 0)  # (events, STATUS) of the core already queued; RESET announced
 
     def _prepare(self) -> None:
         out = Chip(self.port.registers).run(self._codes, brownouts=self._brownouts)
@@ -256,6 +288,8 @@ class BoardEmulator:
         return any(a <= p < b for a, b in self._brownouts) and self._items is not None
 
     def _live_values(self, now: float) -> dict[str, int]:
+        if self._core is not None:
+            return {**self._live, "SAMPLE_INDEX": self._core.samples}
         p = min(int(self._position(now)), len(self._codes))
         return {**self._live, "SAMPLE_INDEX": max(0, p - self._epoch)}
 
@@ -289,9 +323,42 @@ class BoardEmulator:
             return  # an unpowered chip hears nothing
         answer = self.port.answer(frame, self._live_values(now))
         self._answers.append((answer.reply, answer.action, now))
+        if frame.frame_type == FrameType.STIMULUS:
+            self._take(now)
+
+    def _take(self, now: float) -> None:
+        """Host-port replay: the core takes every buffered row; its new frames are queued."""
+        if not self._replaying:
+            return
+        stimulus = self.port.stimulus
+        while (row := stimulus.take()) is not None:
+            if self._core is None:
+                cfg = CoreConfig.from_registers(self.port.registers)
+                self._core = EpochCore(cfg, offset=0, reset_reason=self._epoch_reason)
+            self._core.step(row)
+        if self._core is None:
+            return
+        events, status = self._core.events, self._core.status
+        n_ev, n_st = self._core_sent
+        new = [(e[0], 0, e) for e in events[n_ev:]] + [(st[0], 1, st) for st in status[n_st:]]
+        self._core_sent = (len(events), len(status))
+        for _index, kind, item in sorted(new, key=lambda it: (it[0], it[1], _rank(it))):
+            if kind == 0:
+                payload: object = EventPayload(item[2], 0, item[1], item[3])
+                if item[2] == EventCode.STEP:
+                    self._live["STEP_COUNT"] = item[3]
+            else:
+                payload = StatusPayload(item[1], item[2], item[3], item[4] & 0xFFFF)
+                self._live.update(STEP_COUNT=item[2], FAULT_FLAGS=item[3], EVENTS_DROPPED=item[4])
+            self._stream_q.append((payload, now))
 
     def _act(self, action: Command | None, now: float) -> None:
-        if action == Command.START and not self._running:
+        if action == Command.START and self.port.registers["STIM_SOURCE"] == 1:
+            self._replaying = True
+            self._take(now)
+        elif action == Command.STOP and self._replaying:
+            self._replaying = False
+        elif action == Command.START and not self._running:
             if self._items is None:
                 self._prepare()
                 self._rate = float(self.port.registers["SAMPLE_RATE_HZ"])
@@ -303,6 +370,8 @@ class BoardEmulator:
             self._running = False
         elif action == Command.RESET:
             self._reset_state()
+            self._epoch_reason = 2
+            self.port.stimulus.clear()
             self._stream_q.clear()
             self._answers.append((EventPayload(int(EventCode.RESET), 0, 0, 2), None, now))
 
@@ -346,8 +415,15 @@ class BoardEmulator:
                 if self._power_on_at is not None and now >= self._power_on_at:
                     self._power_on_at = None
                     self._powered = True
+                    reason = 1 if self._was_powered else 0  # a brown-out, after the first
+                    self._was_powered = True
                     self._reset_state()
-                    self._answers.append((EventPayload(int(EventCode.RESET), 0, 0, 0), None, now))
+                    # a brown-out keeps the registers and sampling runs on (as the golden core)
+                    self._epoch_reason = reason
+                    self._replaying = reason == 1 and self.port.registers["STIM_SOURCE"] == 1
+                    self._answers.append(
+                        (EventPayload(int(EventCode.RESET), 0, 0, reason), None, now)
+                    )
                 self._advance(now)
                 self._pump(now)
 
@@ -464,3 +540,11 @@ class BoardEmulator:
             self._tx_t0 = max(min(ready, now), self._line_free)
             self._tx, self._tx_done, self._tx_after = frame.encode(), 0, action
             self.sent.append(SentFrame(self._tx_t0, frame, self.connected))
+
+
+def _rank(item: tuple[int, int, tuple]) -> tuple[int, int]:
+    """Within one sample: events in the core's canonical order, then the STATUS that closes it."""
+    _, kind, value = item
+    if kind:
+        return (0, 0)
+    return (int(RANK[value[2]]), value[3])

@@ -13,10 +13,22 @@ that echoes TYPE and SEQ (or, for REG_READ, a REG_VALUE of that address). NACK �
 answer within ``timeout_s`` → the request is sent again (``retries`` times), then
 :class:`~bench.duts.protocol.DutGoneError` naming the DUT.
 
-``load_stimulus`` sends nothing: a real board's analog stimulus comes from the waveform generator,
-so the codes only tell :meth:`SerialDut.run` how long the stimulus lasts (N samples at
-``rate_hz`` / ``speed``). ``speed`` is the time compression of an emulated board (1.0 for a real
-one); it scales the expected stimulus duration and the STATUS period.
+Two ways the stimulus reaches the chip (``stimulus=``):
+
+- ``"front_end"`` (default): ``load_stimulus`` sends nothing — the board's analog stimulus comes
+  from the waveform generator — so the codes only tell :meth:`SerialDut.run` how long the
+  stimulus lasts (N samples at ``rate_hz`` / ``speed``). ``speed`` is the time compression of an
+  emulated board (1.0 for a real one); it scales the expected stimulus duration and the STATUS
+  period.
+- ``"host"``: host-port sample replay (docs/host-replay.md). :meth:`SerialDut.run` writes
+  STIM_SOURCE = 1, STARTs and streams the codes in STIMULUS frames of 15 samples, up to
+  ``window_frames`` unacknowledged (go-back-N: a NACK 6 "buffer full" sends that frame again; a
+  missing ACK, or a NACK 5 "not the next sample" behind a frame the line lost, sends again from
+  the first frame not acknowledged; the chip acknowledges rows it took already without taking
+  them twice). A brown-out of the stimulus is the station's supply (``power(False)``, then
+  ``power(True)`` and the chip's RESET reason 1); the rows of the next epoch start at sample 0.
+  Before a brown-out and at the end the host waits until the chip's SAMPLE_INDEX says it took
+  every row and the line has been quiet for ``drain_s``.
 
 :meth:`SerialDut.run` never loses what arrived: a link that ends (EOF, serial exception) or falls
 silent for 3 STATUS periods ends the run with ``Reception.aborted = "aborted: <reason>"`` and
@@ -45,6 +57,7 @@ from bench.duts.protocol import (
     Reception,
 )
 from chip_sim.icd import (
+    STIMULUS_MAX_ROWS,
     Ack,
     Command,
     CommandPayload,
@@ -54,9 +67,11 @@ from chip_sim.icd import (
     FrameDecoder,
     FrameType,
     Nack,
+    NackReason,
     RegRead,
     RegValue,
     RegWrite,
+    StimulusPayload,
     encode_frame,
 )
 from chip_sim.registers import register_map
@@ -85,7 +100,16 @@ class SerialDut:
         speed: float = 1.0,
         reconnect_s: float | None = None,
         drain_s: float = 0.25,
+        stimulus: str = "front_end",
+        power: Callable[[bool], None] | None = None,
+        window_frames: int = 4,
     ) -> None:
+        if stimulus not in ("front_end", "host"):
+            raise DutError(f"{name}: stimulus {stimulus!r}; expected front_end or host")
+        self.stimulus = stimulus
+        self.power = power
+        self.window_frames = window_frames
+        self._replay: tuple[np.ndarray, tuple[tuple[int, int], ...]] | None = None
         self.name = name
         self.url = url
         self.timeout_s = timeout_s
@@ -287,9 +311,17 @@ class SerialDut:
             )
 
     def load_stimulus(self, codes: np.ndarray, brownouts: tuple[tuple[int, int], ...] = ()) -> None:
-        """Nothing goes to the board (its stimulus comes from the waveform generator); the
-        number of samples sets the duration :meth:`run` waits for."""
+        """Front end: nothing goes to the board (its stimulus comes from the waveform
+        generator); the number of samples sets the duration :meth:`run` waits for. Host replay:
+        the codes :meth:`run` streams, and the brown-outs it asks the supply for."""
         self._stimulus_samples = len(codes)
+        if self.stimulus == "host":
+            if brownouts and self.power is None:
+                raise DutError(
+                    f"{self.name}: the stimulus has brown-outs {list(brownouts)} but this board "
+                    "has no supply to switch (power=)"
+                )
+            self._replay = (np.asarray(codes, dtype=np.int16), tuple(sorted(brownouts)))
 
     def start(self) -> None:
         self._command(Command.START)
@@ -343,12 +375,14 @@ class SerialDut:
         return float(rate), period / rate / self.speed
 
     def run(self, timeout_s: float | None = None, *, duration_s: float | None = None) -> Reception:
-        """START, collect for the stimulus duration (``duration_s``, else the loaded stimulus's
-        length) plus ``drain_s``, STOP; everything received meanwhile (all frame types, arrival
-        order; the RESET that opened the epoch came before and is in :attr:`received`).
+        """Front end: START, collect for the stimulus duration (``duration_s``, else the loaded
+        stimulus's length) plus ``drain_s``, STOP; everything received meanwhile (all frame
+        types, arrival order; the RESET that opened the epoch came before, in :attr:`received`).
         ``timeout_s`` caps the whole run (cutting the stimulus short counts as aborted). A link
         that ends or falls silent ends the run early with ``aborted`` set; nothing received is
-        dropped."""
+        dropped. Host replay: see :meth:`replay`."""
+        if self.stimulus == "host":
+            return self.replay()
         rate, status_period = self._settings()
         if duration_s is None and self._stimulus_samples is not None:
             duration_s = self._stimulus_samples / rate / self.speed
@@ -407,6 +441,139 @@ class SerialDut:
                 aborted=aborted,
             )
 
+    # --- host-port sample replay ----------------------------------------------------------------
+
+    def replay(self) -> Reception:
+        """Stream the loaded codes to the chip through its host port (module documentation);
+        everything received meanwhile, headed by the RESET event that opened the epoch,
+        ``samples`` = the codes the chip took. A DUT error ends
+        the run early with ``aborted`` set and what arrived kept."""
+        if self._replay is None:
+            raise DutError(f"{self.name}: replay() needs a loaded stimulus")
+        codes, brownouts = self._replay
+        with self._lock:
+            mark, raw_mark, before = len(self._frames), len(self._raw), self._stats()
+        starts = [0] + [b1 for _, b1 in brownouts]
+        ends = [b0 for b0, _ in brownouts] + [len(codes)]
+        aborted = None
+        try:
+            self.write_register("STIM_SOURCE", 1)
+            self.start()
+            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                if k:
+                    self._brown_out()
+                self._stream(codes[a:b])
+                self._drained(b - a)
+            self.stop()
+        except DutError as exc:
+            aborted = f"aborted: {exc}"
+        with self._lock:
+            after = self._stats()
+            stats = LinkStats(
+                **{f.name: getattr(after, f.name) - getattr(before, f.name) for f in fields(after)}
+            )
+            # the RESET that opened this epoch (power-on, command or brown-out) came before the
+            # replay; it heads the epoch's frames, as in the core's output
+            opened = [rf for rf in self._frames[:mark] if _is_reset()(rf.frame)][-1:]
+            return Reception(
+                frames=opened + list(self._frames[mark:]),
+                raw=bytes(self._raw[raw_mark:]),
+                stats=stats,
+                aborted=aborted,
+                samples=None if aborted else codes,
+            )
+
+    def _brown_out(self) -> None:
+        with self._lock:
+            mark = len(self._frames)
+        self.power(False)  # type: ignore[misc]
+        time.sleep(0.02)  # the rail falls
+        self.power(True)  # type: ignore[misc]
+        if self.wait_for(_is_reset(1), timeout_s=self.timeout_s, start=mark) is None:
+            raise DutGoneError(
+                f"{self.name}: supply switched off and on but no RESET (brown-out) event in "
+                f"{self.timeout_s:g} s"
+            )
+
+    def _drained(self, n_samples: int) -> None:
+        """Wait until the chip took ``n_samples`` rows since its reset and the line is quiet."""
+        deadline = time.monotonic() + self.timeout_s * (self.retries + 1)
+        while (taken := self.read_register("SAMPLE_INDEX")) != n_samples:
+            if time.monotonic() > deadline:
+                raise DutGoneError(
+                    f"{self.name}: the chip took {taken} of {n_samples} replayed samples"
+                )
+            time.sleep(0.005)
+        with self._lock:
+            while (quiet := time.monotonic() - self._last_rx) < self.drain_s and not self._gone:
+                self._lock.wait(self.drain_s - quiet)
+
+    def _stream(self, codes: np.ndarray) -> None:
+        """Go-back-N over STIMULUS frames; returns once the chip acknowledged every row."""
+        size = STIMULUS_MAX_ROWS
+        chunks = -(-len(codes) // size)
+        base = nxt = tries = 0
+        acked: set[int] = set()
+        inflight: dict[int, int] = {}  # SEQ → chunk
+        stimulus = int(FrameType.STIMULUS)
+        with self._lock:
+            self._answers = [a for a in self._answers if not _echoes(a, stimulus)]
+        while base < chunks:
+            while nxt < chunks and nxt - base < self.window_frames:
+                first = nxt * size
+                payload = StimulusPayload(first, codes[first : first + size].tolist()).encode()
+                seq, self._seq = self._seq, (self._seq + 1) & 0xFF
+                inflight[seq] = nxt
+                self._send(encode_frame(stimulus, seq, payload))
+                nxt += 1
+            replies = self._stimulus_replies(stimulus)
+            if not replies:
+                tries += 1
+                if tries > self.retries:
+                    raise DutGoneError(
+                        f"{self.name}: STIMULUS from sample {base * size}: no answer in "
+                        f"{tries} tries of {self.timeout_s:g} s"
+                        + (f" ({self._gone})" if self._gone else "")
+                    )
+                nxt, inflight = base, {}
+                continue
+            tries, full = 0, False
+            for reply in replies:
+                chunk = inflight.pop(reply.echoed_seq, None)
+                if chunk is None:
+                    continue  # an answer to a frame abandoned by a go-back
+                if isinstance(reply, Ack):
+                    acked.add(chunk)
+                elif reply.reason == NackReason.STIMULUS_FULL or (
+                    reply.reason == NackReason.VALUE_OUT_OF_RANGE and chunk > base
+                ):
+                    # full: again once the core has taken rows; a gap: an earlier frame was
+                    # lost on the line, so from the first one not acknowledged
+                    full = reply.reason == NackReason.STIMULUS_FULL
+                    nxt = min(nxt, chunk if full else base)
+                    inflight = {s: c for s, c in inflight.items() if c < nxt}
+                else:
+                    raise NackError(
+                        self.name, f"STIMULUS of samples {chunk * size}..", reply.reason
+                    )
+            while base in acked:
+                base += 1
+            if full:
+                time.sleep(0.002)  # the core is taking the buffered rows
+
+    def _stimulus_replies(self, stimulus: int) -> list:
+        deadline = time.monotonic() + self.timeout_s
+        with self._lock:
+            while True:
+                mine = [a for a in self._answers if _echoes(a, stimulus)]
+                if mine:
+                    self._answers = [a for a in self._answers if not _echoes(a, stimulus)]
+                    return [a.decode_payload() for a in mine]
+                left = deadline - time.monotonic()
+                if left <= 0 or self._gone:
+                    return []
+                self._lock.wait(left)
+
     def close(self) -> None:
         """Stop the reader and close the link."""
         self._closing = True
@@ -434,3 +601,12 @@ def _is_reset(reason: int | None = None) -> Callable[[Frame], bool]:
 
 
 is_reset_event = _is_reset
+
+
+def _echoes(answer: Frame, frame_type: int) -> bool:
+    """An ACK or NACK of a host frame of ``frame_type``."""
+    return (
+        answer.frame_type in (FrameType.ACK, FrameType.NACK)
+        and bool(answer.payload)
+        and (answer.payload[0] == frame_type)
+    )

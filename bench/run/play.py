@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bench.duts.factory import DutKindError, open_dut, parse_dut, rtl_simulator
+from bench.duts.factory import open_dut, parse_dut, rtl_simulator
 from bench.duts.protocol import Dut, DutGoneError, Reception
 from chip_sim.core.chip import CoreOutput
 from chip_sim.core.events import EVENT_DTYPE, STATUS_DTYPE, canonical
@@ -105,23 +105,19 @@ def output_from_frames(frames, brownouts) -> CoreOutput:
 class ScenarioDut:
     """Library scenarios played on the DUT ``kind`` names (``bench.duts.factory``), one fresh
     session per scenario and seed, each played once and kept: what the verification suite's
-    ``dut`` fixture and ``smile-bench run --scenario`` use."""
+    ``dut`` fixture and ``smile-bench run --scenario`` use. A board (``serial:URL``, ``emulated``)
+    takes the scenario's codes by host-port replay (docs/host-replay.md), so that it sees the
+    very codes the golden model judges."""
 
     def __init__(self, kind: str, *, where: str = "DUT") -> None:
         self.kind = parse_dut(kind, where)
-        if self.kind.startswith("serial:"):
-            raise DutKindError(
-                f"{where}: DUT {kind!r}: a serial board plays a scenario through its station "
-                "(smile-bench run --station FILE --scenario NAME): its stimulus comes from the "
-                "station's waveform generator"
-            )
         self.name = f"rtl:{rtl_simulator(self.kind)}" if self.kind.startswith("rtl") else self.kind
         self._played: dict[tuple[str, int], Played] = {}
 
     def session(self) -> Dut:
         # the RTL takes the register writes in one simulation with the stimulus; no real-time
         # pacing (the figures use sample indices, not host times)
-        return open_dut(self.kind, real_time=False, batch_writes=True)
+        return open_dut(self.kind, real_time=False, batch_writes=True, stimulus="host")
 
     def run_scenario(self, scenario_name: str, seed: int) -> PipelineRun:
         key = (scenario_name, seed)

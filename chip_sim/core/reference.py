@@ -46,6 +46,7 @@ Per sample (index i since the last reset) the core computes:
 
 from __future__ import annotations
 
+from itertools import count
 from math import isqrt
 
 import numpy as np
@@ -59,9 +60,34 @@ FULL_SCALE = [c.full_scale_code for c in CHANNELS]
 def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: int):
     """Process one epoch (from a reset to the next) of codes; return (events, status) lists with
     stream indices ``offset + i``."""
-    rows = codes.tolist()
-    ev: list[tuple[int, int, int, int]] = [(offset, 0, int(EventCode.RESET), reset_reason)]
-    status: list[tuple[int, int, int, int, int]] = []
+    core = EpochCore(cfg, offset=offset, reset_reason=reset_reason)
+    for row in codes.tolist():
+        core.step(row)
+    return core.events, core.status
+
+
+class EpochCore:
+    """The same core, resumable: one sample at a time, for a chip whose samples arrive one by one
+    (the board emulator's host-port replay). ``events`` and ``status`` grow as samples are taken;
+    ``samples`` counts them."""
+
+    def __init__(self, cfg: CoreConfig, *, offset: int, reset_reason: int) -> None:
+        self.events: list[tuple[int, int, int, int]] = [
+            (offset, 0, int(EventCode.RESET), reset_reason)
+        ]
+        self.status: list[tuple[int, int, int, int, int]] = []
+        self.samples = 0
+        self._core = _epoch(cfg, offset, self.events, self.status)
+        next(self._core)
+
+    def step(self, row) -> None:
+        """Take one sample (eight ICD codes)."""
+        self._core.send(row)
+        self.samples += 1
+
+
+def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
+    """The core's state between samples is this generator's: each ``send(row)`` is one sample."""
     enabled = [(cfg.channel_enable >> ch) & 1 == 1 for ch in range(8)]
 
     def emit(i: int, code: int, value: int) -> None:
@@ -116,7 +142,8 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     stuck_on = [False] * 8
     drop_on = [False] * 8
 
-    for i, row in enumerate(rows):
+    for i in count():
+        row = yield
         row = [c if enabled[ch] else NO_DATA_CODE for ch, c in enumerate(row)]
         ax, ay, az = row[0], row[1], row[2]
         valid = NO_DATA_CODE not in (ax, ay, az)
@@ -283,4 +310,3 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
                 if sat_on[ch] or stuck_on[ch] or drop_on[ch]:
                     flags |= 1 << ch
             status.append((offset + i, i, step_count, flags, 0))
-    return ev, status

@@ -20,6 +20,7 @@ module regfile (
     output reg  [31:0] channel_enable,
     output reg  [31:0] stream_mask,
     output reg  [31:0] status_period_samples,
+    output reg  [31:0] stim_source,
     output reg  [31:0] step_sharp_min_mg,
     output reg  [31:0] step_adapt_shift,
     output reg  [31:0] step_refractory_samples,
@@ -63,6 +64,7 @@ module regfile (
             channel_enable <= 32'sd255;
             stream_mask <= 32'sd0;
             status_period_samples <= 32'sd100;
+            stim_source <= 32'sd0;
             step_sharp_min_mg <= 32'sd40;
             step_adapt_shift <= 32'sd3;
             step_refractory_samples <= 32'sd25;
@@ -121,6 +123,10 @@ module regfile (
                     end else status <= 3'd5;
                     8'h13: if (v >= 32'sd10 && v <= 32'sd1600) begin
                         status_period_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h14: if (v >= 32'sd0 && v <= 32'sd1) begin
+                        stim_source <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
                     8'h21: if (v >= 32'sd5 && v <= 32'sd4000) begin
@@ -270,6 +276,7 @@ module regfile (
                     8'h11: rdata <= channel_enable;
                     8'h12: rdata <= stream_mask;
                     8'h13: rdata <= status_period_samples;
+                    8'h14: rdata <= stim_source;
                     8'h21: rdata <= step_sharp_min_mg;
                     8'h22: rdata <= step_adapt_shift;
                     8'h23: rdata <= step_refractory_samples;

@@ -94,6 +94,7 @@ module smile_core #(
     wire [2:0]  reg_status;
     wire [31:0] reg_rdata;
     wire [31:0] r_sample_rate_hz, r_channel_enable, r_stream_mask, r_status_period;
+    wire [31:0] r_stim_source;
     wire [31:0] r_sharp_min, r_adapt_shift, r_refractory, r_walk_start, r_walk_gap;
     wire [31:0] r_impact, r_settle, r_still, r_still_mg, r_cos, r_ref_delay, r_ref_samples;
     wire [31:0] r_ov_limit, r_ov_min, r_ov_hyst, r_temp_limit, r_temp_hyst, r_temp_min;
@@ -122,6 +123,7 @@ module smile_core #(
         .channel_enable         (r_channel_enable),
         .stream_mask            (r_stream_mask),
         .status_period_samples  (r_status_period),
+        .stim_source            (r_stim_source),
         .step_sharp_min_mg      (r_sharp_min),
         .step_adapt_shift       (r_adapt_shift),
         .step_refractory_samples(r_refractory),

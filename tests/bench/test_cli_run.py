@@ -53,7 +53,7 @@ def test_run_one_scenario_prints_detections_and_writes_events_csv(tmp_path):
     [
         (
             ["run", "--dut", "serial:socket://127.0.0.1:9", "--scenario", "walk_level_1p3"],
-            "a serial board plays a scenario through its station",
+            "serial:socket://127.0.0.1:9: cannot open socket://127.0.0.1:9",
         ),
         (["run", "--dut", "rtl:modelsim", "--scenario", "walk_level_1p3"], "rtl:modelsim"),
         (["run", "--events-out", "x.csv"], "--events-out needs --scenario"),

@@ -55,14 +55,18 @@ def test_sim_without_rtl_and_unknown_simulator_are_refused(tmp_path):
 def test_an_unknown_dut_kind_is_refused_with_the_known_ones():
     """A misspelt kind once gave the golden model silently: a run would have verified the model
     while the user believed it verified the RTL or a board."""
-    known = "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL or mutant:NAME"
+    known = (
+        "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL, emulated, emulated:pty or "
+        "mutant:NAME"
+    )
     for opener in (open_dut, ScenarioDut):
         with pytest.raises(DutKindError, match=f"DUT 'gloden'; {known}"):
             opener("gloden")
         with pytest.raises(DutKindError, match="mutant:NAME"):
             opener("mutant:no_such")
-    with pytest.raises(DutKindError, match="plays a scenario through its station"):
-        ScenarioDut("serial:socket://127.0.0.1:5000")
+    with pytest.raises(DutKindError, match="DUT 'emulated:tcp'"):
+        ScenarioDut("emulated:tcp")
+    assert ScenarioDut("serial:socket://127.0.0.1:5000").name == "serial:socket://127.0.0.1:5000"
     assert isinstance(open_dut("golden"), GoldenSession)
     mutant = open_dut("mutant:stuck_fifo")
     assert isinstance(mutant, MutantSession) and isinstance(mutant.inner, GoldenSession)

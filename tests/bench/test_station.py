@@ -56,7 +56,8 @@ supply_voltage_max_v = 3.6
         (
             'kind = "golden"',
             'kind = "board"',
-            "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL or mutant:NAME",
+            "expected golden, rtl, rtl:icarus, rtl:verilator, serial:URL, emulated, emulated:pty "
+            "or mutant:NAME",
         ),
         ('driver = "keysight_e36312a"', 'driver = "rigol"', "[instruments.supply].driver: 'rigol'"),
         (

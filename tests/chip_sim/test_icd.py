@@ -113,9 +113,17 @@ def test_constants_match_the_icd():
     assert (SYNC0, SYNC1, MAX_PAYLOAD, NO_DATA_CODE) == (0xA5, 0x5A, 250, -32768)
 
 
+#: what the project added where ICD.md is silent, and nothing else (docs/host-replay.md)
+PROJECT_FRAME_TYPES = {"STIMULUS": 0x13}
+PROJECT_NACK_REASONS = {"STIMULUS_FULL": 6}
+
+
 def test_frame_types_and_directions_match_the_icd():
-    assert members(FrameType) == ICD_FRAME_TYPES
-    assert {t.name for t in HOST_TO_CHIP} == ICD_HOST_TO_CHIP
+    ours = {t.name for t in icd.PROJECT_FRAME_TYPES}
+    assert ours == set(PROJECT_FRAME_TYPES)
+    assert {n: v for n, v in members(FrameType).items() if n not in ours} == ICD_FRAME_TYPES
+    assert members(FrameType) == ICD_FRAME_TYPES | PROJECT_FRAME_TYPES
+    assert {t.name for t in HOST_TO_CHIP} == ICD_HOST_TO_CHIP | {"STIMULUS"}
     assert {t.name for t in CHIP_TO_HOST} == set(ICD_FRAME_TYPES) - ICD_HOST_TO_CHIP
 
 
@@ -126,10 +134,36 @@ def test_event_codes_match_the_icd_and_project_codes_stay_in_their_range():
 
 @pytest.mark.parametrize(
     ("enum", "expected"),
-    [(NackReason, ICD_NACK_REASONS), (Command, ICD_COMMANDS), (ResetReason, ICD_RESET_REASONS)],
+    [
+        (NackReason, ICD_NACK_REASONS | PROJECT_NACK_REASONS),
+        (Command, ICD_COMMANDS),
+        (ResetReason, ICD_RESET_REASONS),
+    ],
 )
 def test_code_tables_match_the_icd(enum, expected):
     assert members(enum) == expected
+    assert {r.name for r in icd.PROJECT_NACK_REASONS} == set(PROJECT_NACK_REASONS)
+
+
+def test_stimulus_payload_round_trips_and_refuses_what_does_not_fit():
+    rows = [[c * 10 + k for k in range(8)] for c in range(icd.STIMULUS_MAX_ROWS)]
+    p = icd.StimulusPayload(123_456, rows)
+    data = p.encode()
+    assert icd.STIMULUS_MAX_ROWS == 15 and len(data) == 5 + 15 * 16 <= MAX_PAYLOAD
+    assert data[:5] == (123_456).to_bytes(4, "little") + bytes([15])
+    assert data[5:7] == (0).to_bytes(2, "little", signed=True)
+    assert icd.StimulusPayload.decode(data) == p
+    assert Frame.from_payload(p, 9).decode_payload() == p
+    with pytest.raises(ValueError, match=r"samples has 16 rows; expected 1\.\.15"):
+        icd.StimulusPayload(0, rows + rows[:1])
+    with pytest.raises(ValueError, match=r"samples\[0\] has 7 values; expected 8"):
+        icd.StimulusPayload(0, [[0] * 7])
+    with pytest.raises(ValueError, match=r"samples\[0\]\[3\]"):
+        icd.StimulusPayload(0, [[0, 0, 0, 40000, 0, 0, 0, 0]])
+    with pytest.raises(IcdError, match=r"count 2; expected count 1\.\.15 and 5 \+ count × 16"):
+        icd.StimulusPayload.decode(data[:4] + bytes([2]) + data[5:21])
+    with pytest.raises(IcdError, match="count 0"):
+        icd.StimulusPayload.decode(data[:4] + bytes([0]))
 
 
 def test_channels_match_the_icd():
@@ -226,7 +260,7 @@ def test_payload_bytes_and_round_trip(payload, hex_bytes):
 
 
 def test_every_frame_type_has_a_payload_class():
-    assert set(PAYLOAD_CLASSES) == set(ICD_FRAME_TYPES.values())
+    assert set(PAYLOAD_CLASSES) == set((ICD_FRAME_TYPES | PROJECT_FRAME_TYPES).values())
     assert {type(p).frame_type for p, _ in HAND_ENCODED} == set(ICD_FRAME_TYPES.values())
 
 
