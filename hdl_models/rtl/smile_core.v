@@ -17,6 +17,14 @@
 //                   sum (<= 130 clocks) at an impact, far below the 9216 clocks of a 100 Hz sample.
 //   Disabled channels (CHANNEL_ENABLE) read as NO_DATA.
 //
+// Host-port sample replay (docs/host-replay.md, chip_sim/core/host.py): with STIM_SOURCE = 1 the
+//   core takes its samples from STIM_DEPTH rows of a stimulus FIFO instead of i_codes (front-end
+//   strobes are ignored), one as soon as the core is idle. STIMULUS frames fill it: host_rx strobes
+//   every payload byte into a staging buffer; when it announces a good STIMULUS frame the request
+//   handler answers it (ACK, or NACK 2 / 5 / 6 as the golden host port) and, on ACK, copies its
+//   rows into the FIFO, one per clock, holding host_rx meanwhile so that the next frame cannot
+//   overwrite the staging buffer. A reset empties the FIFO; the next expected sample is 0.
+//
 // Per sample i (since the last reset) the events decided are queued in canonical order
 // (chip_sim/core/events.py ORDER): FAULT_SATURATION, FAULT_STUCK, FAULT_DROPOUT (each by channel),
 // WALK_END, STEP, WALK_START, FALL, OVERLOAD_END, OVERLOAD_START, TEMP_HIGH, then a STATUS after
@@ -39,7 +47,8 @@
 module smile_core #(
     parameter integer CLKS_PER_BIT = 8,
     parameter integer FIFO_DEPTH   = 32,
-    parameter integer RESP_DEPTH   = 4
+    parameter integer RESP_DEPTH   = 4,
+    parameter integer STIM_DEPTH   = 64   // chip_sim.core.host.STIMULUS_BUFFER_SAMPLES
 ) (
     input  wire         clk,
     input  wire         por_n,
@@ -62,12 +71,14 @@ module smile_core #(
 );
     localparam [15:0] NO_DATA = 16'h8000;
     localparam [7:0] T_EVENT = 8'h01, T_STATUS = 8'h03, T_REG_WRITE = 8'h10, T_REG_READ = 8'h11,
-                     T_REG_VALUE = 8'h12, T_COMMAND = 8'h20, T_ACK = 8'h7E, T_NACK = 8'h7F;
+                     T_REG_VALUE = 8'h12, T_STIMULUS = 8'h13, T_COMMAND = 8'h20, T_ACK = 8'h7E,
+                     T_NACK = 8'h7F;
     localparam [7:0] C_STEP = 8'h01, C_FALL = 8'h02, C_OV_START = 8'h03, C_OV_END = 8'h04,
                      C_WALK_START = 8'h05, C_WALK_END = 8'h06, C_SAT = 8'h10, C_STUCK = 8'h11,
                      C_DROP = 8'h12, C_TEMP = 8'h20, C_RESET = 8'h30;
     localparam integer FAW = $clog2(FIFO_DEPTH);
     localparam integer RAW = $clog2(RESP_DEPTH);
+    localparam integer SAW = $clog2(STIM_DEPTH);
 
     // =========================================================================================
     // retention domain: register file, reset reason, the command-reset pulse
@@ -174,7 +185,14 @@ module smile_core #(
     assign o_sample_ready = (state == S_IDLE);
 
     assign o_sampling     = sampling;
-    wire take_sample = (state == S_IDLE) && i_sample_valid && sampling;
+    // the sample source: the front end's strobe, or the stimulus FIFO (STIM_SOURCE = 1)
+    wire         stim_mode = r_stim_source[0];
+    wire [SAW:0] s_count;
+    wire [127:0] s_head;
+    wire         have_sample = stim_mode ? (s_count != 0) : i_sample_valid;
+    wire [127:0] sample_in = stim_mode ? s_head : i_codes;
+    wire take_sample = (state == S_IDLE) && have_sample && sampling;
+    wire s_pop = take_sample && stim_mode;
 
     wire [127:0] enable_mask;
     genvar g;
@@ -183,7 +201,7 @@ module smile_core #(
             assign enable_mask[16*g +: 16] = {16{r_channel_enable[g]}};
         end
     endgenerate
-    wire [127:0] masked = (i_codes & enable_mask) | ({8{NO_DATA}} & ~enable_mask);
+    wire [127:0] masked = (sample_in & enable_mask) | ({8{NO_DATA}} & ~enable_mask);
 
     wire        step_ready, step_pulse;
     wire [31:0] step_index, step_total;
@@ -513,17 +531,47 @@ module smile_core #(
     wire [7:0]  rx_type, rx_seq, rx_len;
     wire [39:0] rx_payload;
     wire [15:0] rx_bytes_dropped;
+    wire        rx_pl_valid, rx_pl_two;
+    wire [7:0]  rx_pl_idx;
+    wire [15:0] rx_pl_data;
+    wire        stim_copy;
     host_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_host_rx (
         .clk            (clk),
         .rst_n          (core_rst_n),
         .i_rxd          (i_rxd),
+        .i_hold         (stim_copy),
         .o_frame        (rx_frame),
         .o_type         (rx_type),
         .o_seq          (rx_seq),
         .o_len          (rx_len),
         .o_payload      (rx_payload),
+        .o_pl_valid     (rx_pl_valid),
+        .o_pl_two       (rx_pl_two),
+        .o_pl_idx       (rx_pl_idx),
+        .o_pl_data      (rx_pl_data),
         .o_crc_errors   (o_crc_errors),
         .o_bytes_dropped(rx_bytes_dropped)
+    );
+
+    // STIMULUS staging: every payload byte host_rx reads, by index (rows start at byte 5)
+    reg [7:0] stage [0:255];
+    always @(posedge clk) begin
+        if (rx_pl_valid) begin
+            stage[rx_pl_idx] <= rx_pl_data[7:0];
+            if (rx_pl_two) stage[rx_pl_idx + 8'd1] <= rx_pl_data[15:8];
+        end
+    end
+
+    reg          s_push;
+    reg  [127:0] s_push_data;
+    sync_fifo #(.WIDTH(128), .DEPTH(STIM_DEPTH)) u_stimulus (
+        .clk    (clk),
+        .rst_n  (core_rst_n),
+        .i_push (s_push),
+        .i_data (s_push_data),
+        .i_pop  (s_pop),
+        .o_head (s_head),
+        .o_count(s_count)
     );
 
     // answer queue: {type, len, payload 5 bytes}
@@ -549,13 +597,42 @@ module smile_core #(
     );
 
     // request handling: a frame is answered within 3 clocks (register access, then the answer)
-    localparam [1:0] H_IDLE = 2'd0, H_REG = 2'd1, H_ANSWER = 2'd2;
+    localparam [1:0] H_IDLE = 2'd0, H_REG = 2'd1, H_ANSWER = 2'd2, H_STIM = 2'd3;
+    localparam integer STIM_ROWS_MAX = 15;  // chip_sim.icd.STIMULUS_MAX_ROWS
     reg  [1:0]  h_state;
     reg  [7:0]  h_type, h_seq, h_addr;
     reg         reset_pending;
     wire [7:0]  rx_cmd = rx_payload[7:0];
-    wire        len_ok = (rx_type == T_REG_WRITE) ? rx_len == 8'd5 : rx_len == 8'd1;
-    wire        known  = rx_type == T_REG_WRITE || rx_type == T_REG_READ || rx_type == T_COMMAND;
+    // STIMULUS: first_sample_index u32, count u8, count rows of 16 bytes
+    wire [31:0] st_first = rx_payload[31:0];
+    wire [7:0]  st_count = rx_payload[39:32];
+    wire        st_len_ok = rx_len >= 8'd5 && st_count >= 8'd1
+                            && st_count <= STIM_ROWS_MAX[7:0]
+                            && {1'b0, rx_len} == 9'd5 + {st_count[4:0], 4'b0000};
+    reg  [31:0] st_next;       // the sample index the next STIMULUS frame must start at
+    wire [32:0] st_end = {1'b0, st_first} + {25'd0, st_count};
+    wire        st_repeat = st_end <= {1'b0, st_next};
+    // STIM_DEPTH <= 128: the free rows fit 9 bits
+    wire [8:0]  st_free = STIM_DEPTH[8:0] - {{(8 - SAW){1'b0}}, s_count};
+    wire        st_fits = {1'b0, st_count} <= st_free;
+    reg  [3:0]  st_row;        // the row being copied
+    reg  [3:0]  st_last;
+    assign stim_copy = (h_state == H_STIM);
+    wire        len_ok = (rx_type == T_STIMULUS) ? st_len_ok
+                       : (rx_type == T_REG_WRITE) ? rx_len == 8'd5 : rx_len == 8'd1;
+    wire        known  = rx_type == T_REG_WRITE || rx_type == T_REG_READ || rx_type == T_COMMAND
+                         || rx_type == T_STIMULUS;
+
+    // row r of the staging buffer as 8 channels, channel k at [16k+15:16k] (little-endian i16)
+    function [127:0] stage_row(input [3:0] r);
+        integer b;
+        reg [7:0] base;
+        begin
+            base = 8'd5 + {r, 4'b0000};
+            for (b = 0; b < 16; b = b + 1)
+                stage_row[8*b +: 8] = stage[base + b[7:0]];
+        end
+    endfunction
 
     function [RW_-1:0] ack(input [7:0] t, input [7:0] s);
         ack = {T_ACK, 8'd2, 24'd0, s, t};
@@ -579,10 +656,16 @@ module smile_core #(
             resp_dropped  <= 16'd0;
             reset_pending <= 1'b0;
             sampling      <= 1'b1;
+            st_next       <= 32'd0;
+            st_row        <= 4'd0;
+            st_last       <= 4'd0;
+            s_push        <= 1'b0;
+            s_push_data   <= 128'd0;
         end else begin
             reg_wr <= 1'b0;
             reg_rd <= 1'b0;
             r_push <= 1'b0;
+            s_push <= 1'b0;
             case (h_state)
                 H_IDLE: if (rx_frame) begin
                     if (r_count >= R_LIMIT) begin  // the answer queue could overflow
@@ -593,6 +676,21 @@ module smile_core #(
                     end else if (!len_ok) begin
                         r_push      <= 1'b1;
                         r_push_data <= nack(rx_type, rx_seq, 8'd2);
+                    end else if (rx_type == T_STIMULUS) begin
+                        r_push <= 1'b1;
+                        if (!stim_mode || (!st_repeat && st_first != st_next)) begin
+                            r_push_data <= nack(rx_type, rx_seq, 8'd5);
+                        end else if (st_repeat) begin  // rows taken already: ACK, take none
+                            r_push_data <= ack(rx_type, rx_seq);
+                        end else if (!st_fits) begin
+                            r_push_data <= nack(rx_type, rx_seq, 8'd6);
+                        end else begin
+                            r_push_data <= ack(rx_type, rx_seq);
+                            st_next     <= st_end[31:0];
+                            st_row      <= 4'd0;
+                            st_last     <= st_count[3:0] - 4'd1;
+                            h_state     <= H_STIM;
+                        end
                     end else if (rx_type == T_COMMAND) begin
                         r_push <= 1'b1;
                         if (rx_cmd >= 8'd1 && rx_cmd <= 8'd3) begin
@@ -615,6 +713,12 @@ module smile_core #(
                     end
                 end
                 H_REG: h_state <= H_ANSWER;  // the register file takes the access
+                H_STIM: begin  // one row per clock into the stimulus FIFO (it has room)
+                    s_push      <= 1'b1;
+                    s_push_data <= stage_row(st_row);
+                    st_row      <= st_row + 4'd1;
+                    if (st_row == st_last) h_state <= H_IDLE;
+                end
                 default: begin  // H_ANSWER: the register file's status and data are valid
                     r_push <= 1'b1;
                     if (reg_status != 3'd0) r_push_data <= nack(h_type, h_seq, {5'd0, reg_status});
@@ -642,7 +746,7 @@ module smile_core #(
     wire tx_idle = (x_state == X_IDLE) && ftx_ready && !from_resp && !from_fifo;
     assign soft_rst_req = reset_pending && tx_idle && !r_push;  // the ACK is queued and sent
     assign o_idle = tx_idle && (state == S_IDLE) && (h_state == H_IDLE) && !r_push && !push
-                    && !rx_frame;
+                    && !rx_frame && !s_push && !(stim_mode && sampling && s_count != 0);
 
     // SEQ of the next frame: the RESET event restarts the count
     wire head_is_reset = !head[EW-1] && head[EW-2 -: 8] == C_RESET;
@@ -721,6 +825,7 @@ module smile_core #(
     // one); the receiver's skipped-byte count; frame_tx's length error (LEN here is at most 12).
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused_ok = &{1'b0, r_sample_rate_hz, r_channel_enable[31:8], r_stream_mask,
+                       r_stim_source[31:1],
                        r_stuck_mask[31:8], step_index, ov_index, tmp_code, tmp_index,
                        rx_bytes_dropped, ftx_len_err};
     /* verilator lint_on UNUSEDSIGNAL */

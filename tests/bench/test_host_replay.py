@@ -91,7 +91,8 @@ def test_rows_sent_while_the_chip_is_stopped_fill_its_buffer_then_are_refused():
         dut = SerialDut(emulator.url, name="stopped", stimulus="host")
         try:
             assert dut.wait_for(is_reset_event(0), timeout_s=2.0) is not None
-            dut.write_register("STIM_SOURCE", 1)  # no START: the core takes nothing
+            dut.write_register("STIM_SOURCE", 1)
+            dut.stop()  # the core takes nothing
             replies = []
             for k in range(5):
                 rows = [[k] * 8] * 15

@@ -9,6 +9,14 @@
 - FIFO overflow: a stream that decides 8 events every second sample, paced faster than the UART
   drains: the received events are the golden events in order with some missing, and every STATUS
   and the EVENTS_DROPPED register count exactly the missing ones.
+- Host-port sample replay (docs/host-replay.md): STIMULUS frames over the UART — one while
+  STIM_SOURCE is 0 (NACK 5), STIM_SOURCE = 1, a bad length (NACK 2), STOP, four full frames into
+  the 64-row buffer (ACK) and a fifth that does not fit (NACK 6), START (the core takes the 60
+  rows), a repeat of rows taken (ACK, nothing taken), a gap (NACK 5), then the rest of 20 s of
+  walking. The answers are the golden host port's; the rows decide exactly the golden events and
+  STATUS. The expected core input comes from a Python run of the same script: HostPort, and a
+  core that takes every buffered row while sampling — what the RTL does, since it takes a row in
+  ~50 clocks and a frame takes ~20 000 clocks of line.
 - Functional coverage: the union of these runs and a composite event stream hits every bin
   (hdl_models/coverage.py); the table is printed in the session summary.
 """
@@ -22,17 +30,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from chip_sim.core.chip import Chip
+from chip_sim.core.frames import output_frames
 from chip_sim.core.host import HostPort
 from chip_sim.icd import (
     NO_DATA_CODE,
+    STIMULUS_MAX_ROWS,
     Command,
     EventCode,
     EventPayload,
     FrameDecoder,
     FrameType,
+    RegWrite,
+    StimulusPayload,
     encode_frame,
 )
-from chip_sim.registers import register_map
+from chip_sim.registers import RegisterFile, register_map
 from hdl_models import core_sim, coverage
 from tests.hdl.conftest import record_coverage, require
 from tests.hdl.test_core_equivalence import check
@@ -40,6 +53,8 @@ from tests.hdl.test_core_equivalence import check
 pytestmark = pytest.mark.xdist_group("rtl_core_units")
 SIMULATORS = ("icarus", "verilator")
 SEED = 5
+ANSWERS = (int(FrameType.ACK), int(FrameType.NACK), int(FrameType.REG_VALUE))
+STREAM = (int(FrameType.EVENT), int(FrameType.STATUS))
 
 
 def host_script(seed: int) -> list[tuple[bytes, list[tuple[int, bytes]]]]:
@@ -138,6 +153,66 @@ def composite_codes() -> tuple[np.ndarray, dict[str, int]]:
     return codes, registers
 
 
+class Script:
+    """Host frames and the golden chip's answers to them, step by step."""
+
+    def __init__(self, registers: dict[str, int]) -> None:
+        rmap = register_map()
+        self.registers = {k: v for k, v in registers.items() if rmap.by_name(k).writable}
+        self.port = HostPort(RegisterFile(self.registers))
+        self.decoder = FrameDecoder()
+        self.sampling = True  # after the power-on reset
+        self.taken: list[tuple[int, ...]] = []
+        self.steps: list[tuple[bytes, list[tuple[int, bytes]]]] = []
+        self.seq = 0
+
+    def send(self, frame_type: int, payload: bytes) -> None:
+        raw = encode_frame(frame_type, self.seq, payload)
+        self.seq = (self.seq + 1) & 0xFF
+        answers = []
+        for frame in self.decoder.feed(raw):
+            answer = self.port.answer(frame)
+            answers.append((int(answer.reply.frame_type), answer.reply.encode()))
+            if answer.action in (Command.START, Command.STOP):
+                self.sampling = answer.action == Command.START
+        if self.sampling and self.port.registers["STIM_SOURCE"] == 1:
+            while (row := self.port.stimulus.take()) is not None:
+                self.taken.append(row)
+        self.steps.append((raw, answers))
+
+    def stimulus(self, codes: np.ndarray, first: int, count: int = STIMULUS_MAX_ROWS) -> None:
+        rows = codes[first : first + count].tolist()
+        self.send(FrameType.STIMULUS, StimulusPayload(first, rows).encode())
+
+    def command(self, cmd: Command) -> None:
+        self.send(FrameType.COMMAND, bytes([cmd]))
+
+
+def replay_case() -> tuple[core_sim.CoreCase, Script, np.ndarray]:
+    walk = core_sim.library_case("walk_level_1p3", 1)
+    codes = walk.codes[1000:3000]  # 20 s of walking: steps, a bout, STATUS
+    script = Script(dict(walk.registers))
+    addr = register_map().by_name("STIM_SOURCE").addr
+    script.stimulus(codes, 0)  # STIM_SOURCE 0: NACK 5
+    script.send(FrameType.REG_WRITE, RegWrite(addr, 1).encode())
+    good = StimulusPayload(0, codes[:2].tolist()).encode()
+    script.send(FrameType.STIMULUS, good[:4] + bytes([3]) + good[5:])  # count 3, 2 rows: NACK 2
+    script.command(Command.STOP)
+    for k in range(5):  # 4 × 15 fit in 64 rows, the fifth does not: NACK 6
+        script.stimulus(codes, 15 * k)
+    script.command(Command.START)  # the 60 rows are taken
+    script.stimulus(codes, 30)  # taken already: ACK, nothing taken
+    script.stimulus(codes, 90)  # a gap (60 expected): NACK 5
+    first = 60
+    while first < len(codes):
+        script.stimulus(codes, first, min(STIMULUS_MAX_ROWS, len(codes) - first))
+        first += STIMULUS_MAX_ROWS
+    case = core_sim.CoreCase(
+        "replay", np.zeros((0, 8), np.int16), walk.registers, host_script=script.steps
+    )
+    return case, script, codes
+
+
 @pytest.fixture(scope="module")
 def runs(build_root, tmp_path_factory):
     """Simulations shared by the tests below: (case kind, simulator) -> (case, result)."""
@@ -147,8 +222,12 @@ def runs(build_root, tmp_path_factory):
         require(simulator)
         if (kind, simulator) not in done:
             work = tmp_path_factory.mktemp(f"core-{kind}-{simulator}")
+            replay = None
             if kind == "host":
                 case = core_sim.CoreCase("host", walking_codes(300), host_script=host_script(SEED))
+            elif kind == "replay":
+                replay = replay_case()
+                case = replay[0]
             elif kind == "fifo":
                 case = core_sim.CoreCase(
                     "fifo",
@@ -164,7 +243,7 @@ def runs(build_root, tmp_path_factory):
             else:
                 result = core_sim.run_core(case, simulator, build_root, work)
                 record_coverage(coverage.hits(result))
-            done[(kind, simulator)] = (case, result)
+            done[(kind, simulator)] = (replay or case, result)
         return done[(kind, simulator)]
 
     return get
@@ -227,7 +306,7 @@ def test_functional_coverage_closes(runs):
     the session summary (and into the failure message when a bin is unhit)."""
     total: Counter = Counter()
     for simulator in SIMULATORS:
-        for kind in ("host", "fifo", "composite"):
+        for kind in ("host", "fifo", "composite", "replay"):
             try:
                 _case, result = runs(kind, simulator)
             except pytest.skip.Exception:
@@ -236,3 +315,36 @@ def test_functional_coverage_closes(runs):
     assert total, "no simulator installed"
     missing = coverage.unhit(total)
     assert not missing, f"unhit coverage bins: {missing}\n{coverage.table(total)}"
+
+
+def test_the_replay_script_exercises_every_answer():
+    _, script, codes = replay_case()
+    reasons = [p[2] for steps in script.steps for t, p in steps[1] if t == FrameType.NACK]
+    assert reasons == [5, 2, 6, 5]
+    assert script.taken == [tuple(r) for r in codes.tolist()]  # each row once, in order
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_rtl_answers_stimulus_frames_as_the_golden_host_port(runs, simulator):
+    (_, script, _), result = runs("replay", simulator)
+    got = [
+        (f["type"], bytes.fromhex(f["payload"]))
+        for step in result.host_log
+        for f in step["frames"]
+        if f["type"] in ANSWERS
+    ]
+    want = [(t, p) for _, answers in script.steps for t, p in answers]
+    assert got == want
+    assert result.seq_errors() == []
+    assert result.counters["resp_dropped"] == 0 and result.counters["crc_errors"] == 0
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_rows_replayed_into_the_rtl_decide_the_golden_events(runs, simulator):
+    (_, script, codes), result = runs("replay", simulator)
+    golden = output_frames(Chip(script.registers).run(codes))
+    got = [(f["type"], f["payload"]) for f in result.frames if f["type"] in STREAM]
+    want = [(f.frame_type, f.payload.hex()) for f in golden]
+    assert got == want  # the power-on RESET opens both
+    assert sum(1 for t, _ in got if t == FrameType.EVENT) > 20  # steps and a bout
+    assert result.live["SAMPLE_INDEX"] == len(codes)
