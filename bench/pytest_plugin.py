@@ -30,8 +30,14 @@ DEFAULT_SEEDS = (1, 2)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("smile-bench", "SmILE verification bench")
-    g.addoption("--station", default=None, help="station file (TOML); default: simulated station")
-    g.addoption("--dut", default=None, help="DUT: golden, rtl or serial:URL (default: station's)")
+    g.addoption(
+        "--station", default=None, help="station file (TOML) or embedded name; default: simulated"
+    )
+    g.addoption(
+        "--dut",
+        default=None,
+        help="DUT: golden, rtl, emulated, serial:URL or mutant:NAME (default: station's)",
+    )
     g.addoption("--scenario", default=None, help="run scenario tests for this scenario only")
     g.addoption(
         "--seed",

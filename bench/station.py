@@ -45,7 +45,15 @@ from pathlib import Path
 from bench.duts.factory import DutKindError, parse_dut
 from bench.errors import BenchError
 
-DEFAULT_STATION = Path(__file__).resolve().parent / "stations" / "simulated.toml"  # package
+STATIONS_DIR = Path(__file__).resolve().parent / "stations"  # package data
+DEFAULT_STATION = STATIONS_DIR / "simulated.toml"
+
+
+def embedded_stations() -> list[str]:
+    """Names of the station files the package carries (``--station NAME`` opens one)."""
+    return sorted(f.stem for f in STATIONS_DIR.glob("*.toml"))
+
+
 DUT_KINDS = ("golden", "rtl", "serial")
 DRIVERS = ("keysight_e36312a", "keysight_34465a", "keysight_33500b", "keysight_53230a")
 LIMITS = {  # key -> what it bounds
@@ -208,12 +216,19 @@ def _limits(table: object, path: str) -> dict[str, float]:
 
 
 def load_station(path: str | Path | None = None) -> Station:
+    """The station file ``path``, or the embedded station of that name (a bare name that is no
+    file here: ``simulated``, ``emulated-board``, ``rtl``, ...); the default is ``simulated``."""
     path = Path(path) if path else DEFAULT_STATION
+    if not path.exists() and path.parent == Path(".") and path.suffix == "":
+        embedded = STATIONS_DIR / f"{path.name}.toml"
+        path = embedded if embedded.is_file() else path
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
-        raise StationError(f"{path}: no such station file") from None
+        raise StationError(
+            f"{path}: no such station file (embedded stations: {', '.join(embedded_stations())})"
+        ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise StationError(f"{path}: not a valid TOML station file ({exc})") from None
     _unknown(data, {"station", "dut", "instruments", "limits"}, str(path))

@@ -14,6 +14,7 @@ from bench.cli import (
     biomarkers_cmd,
     campaign_cmd,
     emulate_cmd,
+    parity_cmd,
     replay_cmd,
     report_cmd,
     run_cmd,
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     system_cmd.add_parser(sub)
     biomarkers_cmd.add_parser(sub)
     validate_real_cmd.add_parser(sub)
+    parity_cmd.add_parser(sub)
     return parser
 
 

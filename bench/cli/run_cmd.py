@@ -41,11 +41,16 @@ def add_parser(sub) -> None:
         action="append",
         help="seed (repeatable; default 1 and 2; with --scenario default 1)",
     )
-    p.add_argument("--station", help="station file (TOML; default: the simulated station)")
+    p.add_argument(
+        "--station",
+        help="station file (TOML) or an embedded station's name: simulated (default), "
+        "emulated-board, rtl, lab-example",
+    )
     p.add_argument(
         "--dut",
         default=None,
-        help="device under test: golden or rtl (default: the station's)",
+        help="device under test: golden, rtl[:icarus|:verilator], emulated[:pty], serial:URL "
+        "or mutant:NAME (default: the station's)",
     )
     p.add_argument(
         "--sim",
