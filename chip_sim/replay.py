@@ -53,7 +53,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from chip_sim.afe import GROUPS, NO_DATA, Codes, FrontEnd, FrontEndConfig
 from chip_sim.afe.channels import MAX_RATE_HZ, MIN_RATE_HZ
@@ -63,6 +62,7 @@ from chip_sim.presets import PLACEMENT_OF_SITE, preset, presets
 from chip_sim.registers import RegisterFile
 from scenarios.errors import CaptureError
 from scenarios.physiology import G_MPS2
+from scenarios.yaml_lines import YamlSyntaxError, load_located
 
 ACC_UNITS = {"mps2": 1.0, "g": G_MPS2}
 GYR_UNITS = {"dps": 1.0, "rads": 180.0 / math.pi}
@@ -574,16 +574,16 @@ def load_registers_file(path: str | Path) -> dict[str, int]:
     path = _existing(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else load_located(text).data
+    except YamlSyntaxError as exc:
+        where = f" line {exc.line}" if exc.line else ""
+        raise RegisterError(f"{path}{where}: {exc}") from None
+    except RecursionError:
+        raise RegisterError(f"{path}: JSON nested too deeply; refused") from None
     except UnicodeDecodeError as exc:
         raise RegisterError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise RegisterError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "unreadable"
-        raise RegisterError(f"{path}{where}: not valid YAML ({problem})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -9,6 +9,12 @@ import yaml
 
 Path_ = tuple[str | int, ...]
 
+#: A document may expand to at most this many values (aliases counted each time they are used:
+#: nested aliases — "billion laughs" — expand exponentially from a few hundred bytes) ...
+MAX_VALUES = 100_000
+#: ... nested at most this deep. The library's scenarios hold < 3 000 values, 6 levels deep.
+MAX_DEPTH = 32
+
 
 @dataclass
 class LocatedDocument:
@@ -37,6 +43,10 @@ def load_located(text: str) -> LocatedDocument:
     """Parse one YAML document; raise :class:`YamlSyntaxError` with the line on malformed input."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise YamlSyntaxError(
+            None, f"YAML nested deeper than {MAX_DEPTH} levels; refused"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # An unclosed bracket is noticed at the end of the stream; the opening is more useful.
@@ -53,9 +63,45 @@ def load_located(text: str) -> LocatedDocument:
     doc = LocatedDocument(data=None)
     if node is None:
         return doc
+    _check_expansion(node)
     constructor = yaml.SafeLoader("")
     doc.data = _convert(node, (), doc.lines, constructor)
     return doc
+
+
+def _check_expansion(node: yaml.Node) -> None:
+    """Refuse a document whose values, aliases expanded, exceed MAX_VALUES or MAX_DEPTH —
+    measured on the node graph (each node once), so the check itself stays linear."""
+    memo: dict[int, tuple[int, int]] = {}  # node → (values, height), aliases share nodes
+
+    def measure(n: yaml.Node, depth: int) -> tuple[int, int]:
+        known = memo.get(id(n))
+        if depth + (known[1] if known else 0) > MAX_DEPTH:
+            raise YamlSyntaxError(
+                n.start_mark.line + 1,
+                f"YAML nested deeper than {MAX_DEPTH} levels (or an alias refers to itself); "
+                "refused",
+            )
+        if known:
+            return known
+        children: list[yaml.Node] = []
+        if isinstance(n, yaml.MappingNode):
+            children = [c for pair in n.value for c in pair]
+        elif isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        values, height = 1, 0
+        for child in children:
+            v, h = measure(child, depth + 1)
+            values, height = values + v, max(height, h + 1)
+            if values > MAX_VALUES:
+                raise YamlSyntaxError(
+                    n.start_mark.line + 1,
+                    f"YAML expands to more than {MAX_VALUES} values (nested aliases?); refused",
+                )
+        memo[id(n)] = (values, height)
+        return values, height
+
+    measure(node, 0)
 
 
 def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], ctor: yaml.SafeLoader) -> Any:
