@@ -22,7 +22,20 @@ def add_parser(sub) -> None:
     r.add_argument(
         "--verify",
         action="store_true",
-        help="check the run's hash-chained records and evidence manifest",
+        help="check the run's hash-chained records, evidence manifest, signature, signing key "
+        "and results-store row",
+    )
+    r.add_argument(
+        "--trusted-key",
+        action="append",
+        default=[],
+        help="with --verify: a station's public key (hex or a .pub file) to trust besides this "
+        "station's own (repeatable)",
+    )
+    r.add_argument(
+        "--store",
+        help="with --verify: the results store whose row for the run must agree (default: "
+        "results/results.sqlite when it holds the run)",
     )
     r.add_argument("--document-id", default="SMILE-VER-RPT", help="document ID of the report")
     r.add_argument("--revision", default="A", help="document revision")
@@ -49,8 +62,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     console = Console(width=140)
     if args.verify:
         from bench.records import read_records, verify
+        from bench.records.signing import public_key_arg, trusted_fingerprints
 
-        problems = verify(run)
+        trusted = trusted_fingerprints(public_key_arg(k) for k in args.trusted_key)
+        problems = verify(run, trusted=trusted, store_row=_store_row(run, args.store))
         if problems:
             for p in problems:
                 console.print(f"[red]{p}")
@@ -58,9 +73,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                 f"[red]{run}: {len(problems)} problem(s); the run's records are not intact"
             )
             return 1
+        end = read_records(run)[-1].payload.get("signing_key", {})
         console.print(
             f"{run}: intact — {len(read_records(run))} hash-chained records, evidence "
-            "matches the sealed manifest"
+            f"matches the sealed manifest, signed by trusted key {end.get('fingerprint')}"
         )
         return 0
     if not args.out:
@@ -87,3 +103,28 @@ def cmd_history(args: argparse.Namespace) -> int:
         store.close()
     print(format_history(trends))
     return 1 if any(t.regressed for t in trends) else 0
+
+
+def _store_row(run: Path, store: str | None) -> dict | None:
+    """The results store's row for the run, as verify compares it: from ``store`` (the run must
+    be in it), else from the default store when that holds the run, else None (not checked)."""
+    from dataclasses import asdict
+
+    from bench.records import RecordsError, ResultsStore, read_records
+
+    path = Path(store) if store else DEFAULT_STORE
+    if not path.is_file():
+        if store:
+            raise UsageError(f"--store {store}: no such results store")
+        return None
+    try:
+        run_id = str(read_records(run)[0].payload.get("run_id", ""))
+    except RecordsError:  # a damaged file: verify names the problem, the store cannot be matched
+        return None
+    with ResultsStore(path) as db:
+        row = db.run(run_id)
+    if row is None:
+        if store:
+            return {"missing": str(path)}
+        return None
+    return asdict(row)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
+from bench.records.signing import SIGNATURE, sign_run, station_key, verify_run_signature
 from scenarios.provenance import git_commit, software_version
 
 RECORDS = "records.jsonl"
@@ -132,17 +133,30 @@ class RunRecorder:
         with self._locked():
             return self._append_locked(kind, payload)
 
-    def finish(self, payload: Mapping[str, Any]) -> Record:
-        """Write ``manifest.json`` and append ``run_end`` with ``manifest_sha256`` added to payload.
+    def finish(self, payload: Mapping[str, Any], *, sign: bool = True) -> Record:
+        """Write ``manifest.json``, append ``run_end`` with ``manifest_sha256`` (and, signed,
+        the station key's identity, ``signing_key``) added to payload, and sign it into
+        ``signature.json`` (``bench.records.signing``).
 
-        Both happen under one lock, so no record or manifest can slip in between.
+        All under one lock, so no record or manifest can slip in between.
         """
-        if "manifest_sha256" in payload:
-            raise ValueError("run_end payload: 'manifest_sha256' is set by finish(); leave it out")
-        records_path(self.run_dir)
+        for key in ("manifest_sha256", "signing_key"):
+            if key in payload:
+                raise ValueError(f"run_end payload: {key!r} is set by finish(); leave it out")
+        path = records_path(self.run_dir)
+        key = station_key() if sign else None  # before the lock: creating it may take a moment
         with self._locked():
+            first = read_records(self.run_dir)[0]
             digest = _write_manifest_locked(self.run_dir)
-            return self._append_locked("run_end", {**dict(payload), "manifest_sha256": digest})
+            extra: dict[str, Any] = {"manifest_sha256": digest}
+            if key is not None:
+                extra["signing_key"] = key.identity()
+            record = self._append_locked("run_end", {**dict(payload), **extra})
+            if key is not None:
+                run_id = str(first.payload.get("run_id", ""))
+                sign_run(self.run_dir, run_id, record.hash, digest, key)
+                _fsync_dir(path.parent)
+            return record
 
     def add_evidence(self, rel_path: str | Path) -> str:
         """Check that an evidence file exists inside the run directory; return its relative POSIX
@@ -299,11 +313,14 @@ DERIVED_DIRS = ("allure-report/",)
 
 def _is_evidence(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
-    if rel in (RECORDS, MANIFEST, *DERIVED) or name.endswith(".lock"):
+    if rel in (RECORDS, MANIFEST, SIGNATURE, *DERIVED) or name.endswith(".lock"):
         return False
     if rel.startswith(DERIVED_DIRS):
         return False
-    return not (name.startswith(f".{MANIFEST}.") and name.endswith(".tmp"))
+    return not (
+        (name.startswith(f".{MANIFEST}.") or name.startswith(f".{SIGNATURE}."))
+        and name.endswith(".tmp")
+    )
 
 
 def _write_manifest_locked(run_dir: Path) -> str:
@@ -383,7 +400,13 @@ def _provenance() -> dict[str, Any]:
     }
 
 
-def verify(run_dir: str | Path, *, require_end: bool = True) -> list[str]:
+def verify(
+    run_dir: str | Path,
+    *,
+    require_end: bool = True,
+    trusted: set[str] | None = None,
+    store_row: Mapping[str, Any] | None = None,
+) -> list[str]:
     """Every problem found in a run's records and evidence; an empty list means intact.
 
     Checks each line (well-formed, hash matches), the chain (seq 0, 1, 2, … with no gap or repeat,
@@ -423,6 +446,12 @@ def verify(run_dir: str | Path, *, require_end: bool = True) -> list[str]:
     problems += _check_chain(good)
     problems += _check_run(good, require_end=require_end)
     problems += _check_evidence(Path(run_dir), good)
+    ends = [f for _, f in good if f["kind"] == "run_end"]
+    starts = [f for _, f in good if f["kind"] == "run_start"]
+    run_id = str(starts[0]["payload"].get("run_id", "")) if starts else ""
+    problems += verify_run_signature(
+        Path(run_dir), run_id, ends[-1] if ends else None, trusted=trusted, store_row=store_row
+    )
     return problems
 
 

@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.records.chain import Record, RecordsError, read_records, verify
+from bench.records.signing import SIGNATURE
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.key_fingerprint, runs.signature
 TIMEOUT_S = 30.0
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS runs (
         run_id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, finished_utc TEXT,
         git_commit TEXT, software_version TEXT, dut TEXT, station_sha256 TEXT,
-        seeds TEXT, run_dir TEXT, verdict TEXT, head_hash TEXT)""",
+        seeds TEXT, run_dir TEXT, verdict TEXT, head_hash TEXT, key_fingerprint TEXT,
+        signature TEXT)""",
     """CREATE TABLE IF NOT EXISTS figures (
         run_id TEXT NOT NULL REFERENCES runs(run_id), figure TEXT NOT NULL, requirement TEXT,
         value REAL NOT NULL, lower REAL NULL, upper REAL NULL, unit TEXT NOT NULL DEFAULT '',
@@ -40,8 +42,10 @@ _SCHEMA = (
 )
 _RUN_COLS = (
     "run_id, started_utc, finished_utc, git_commit, software_version, dut, station_sha256, "
-    "seeds, run_dir, verdict, head_hash"
+    "seeds, run_dir, verdict, head_hash, key_fingerprint, signature"
 )
+#: columns added since schema 1, added to an older store on open
+_ADDED_RUN_COLS = ("key_fingerprint", "signature")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class RunRow:
     run_dir: str | None
     verdict: str | None
     head_hash: str | None  # hash of the last indexed record: anchors the run's chain
+    key_fingerprint: str | None = None  # the station key that signed the run_end
+    signature: str | None = None  # its Ed25519 signature (hex), as in signature.json
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,10 @@ class ResultsStore:
                         )
                     for statement in _SCHEMA:
                         db.execute(statement)
+                    have = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+                    for col in _ADDED_RUN_COLS:
+                        if col not in have:  # a schema-1 store: its runs stay unsigned rows
+                            db.execute(f"ALTER TABLE runs ADD COLUMN {col} TEXT")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as exc:
@@ -164,6 +174,8 @@ class ResultsStore:
         finished_utc: str | None = None,
         verdict: str | None = None,
         head_hash: str | None = None,
+        key_fingerprint: str | None = None,
+        signature: str | None = None,
     ) -> None:
         """Add a run, or update it (a value given as None keeps the stored one)."""
         row = (
@@ -178,6 +190,8 @@ class ResultsStore:
             None if run_dir is None else str(run_dir),
             verdict,
             head_hash,
+            key_fingerprint,
+            signature,
         )
         with self._transaction() as db:
             _upsert_run(db, row)
@@ -265,6 +279,7 @@ class ResultsStore:
             str(run_dir.resolve()),
             None if end is None else end.payload.get("verdict"),
             records[-1].hash,
+            *_signature_of(run_dir, end),
         )
         with self._transaction() as db:
             _upsert_run(db, run)
@@ -290,6 +305,10 @@ class ResultsStore:
         rows = self._conn.execute(f"SELECT {_RUN_COLS} FROM runs ORDER BY started_utc, run_id")
         return [RunRow(*r[:7], tuple(json.loads(r[7] or "[]")), *r[8:]) for r in rows]
 
+    def run(self, run_id: str) -> RunRow | None:
+        """One run's row, or None when the store does not hold it."""
+        return next((r for r in self.runs() if r.run_id == run_id), None)
+
     def figures(self, figure: str | None = None) -> list[FigureRow]:
         """Every figure (or one figure) of every run, in run start order."""
         sql = (
@@ -309,6 +328,18 @@ class ResultsStore:
             + "ORDER BY r.started_utc, t.run_id, t.test_id, t.requirement"
         )
         return [TestRow(*r) for r in self._conn.execute(sql, () if run_id is None else (run_id,))]
+
+
+def _signature_of(run_dir: Path, end: Record | None) -> tuple[str | None, str | None]:
+    """(key fingerprint, signature hex) of a finished, signed run; (None, None) otherwise."""
+    key = end.payload.get("signing_key") if end is not None else None
+    if not isinstance(key, dict):
+        return None, None
+    try:
+        doc = json.loads((run_dir / SIGNATURE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return key.get("fingerprint"), None
+    return key.get("fingerprint"), doc.get("signature")
 
 
 def _upsert_run(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:

@@ -808,6 +808,22 @@ def _section_evidence(page: _Page) -> str:
             )
         if run.records_note:
             add(f'<p class="muted">{_e(run.records_note)}</p>')
+        ends = [r for r in run.records if r.get("kind") == "run_end"]
+        key = ends[-1]["payload"].get("signing_key") if ends else None
+        if isinstance(key, dict):
+            add(
+                "<p><b>Signed</b> by the station key "
+                + _code(str(key.get("fingerprint")))
+                + " (Ed25519, public key "
+                + _code(str(key.get("public_key")))
+                + "): signature.json signs the chain head "
+                + _code(str(ends[-1].get("hash")))
+                + " and the sealed manifest; check it against the station's key with "
+                + _code("smile-bench report --verify RUN_DIR --trusted-key KEY")
+                + ".</p>"
+            )
+        elif run.records_present:
+            add("<p><b>Not signed</b>: the run_end names no station key.</p>")
     add("<h3>8.3 Consistency of the run's files</h3>")
     if run.consistency:
         add(
