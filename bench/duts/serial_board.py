@@ -31,7 +31,9 @@ Two ways the stimulus reaches the chip (``stimulus=``):
   every row and the line has been quiet for ``drain_s``.
 
 :meth:`SerialDut.run` never loses what arrived: a link that ends (EOF, serial exception) or falls
-silent for 3 STATUS periods ends the run with ``Reception.aborted = "aborted: <reason>"`` and
+silent — for 3 STATUS periods, at least 0.2 s and 25 register round trips as measured at the
+run's start, watched by a reader that kept running (a stalled host restarts the watch) — ends
+the run with ``Reception.aborted = "aborted: <reason>"`` and
 every frame and byte received so far. ``socket://`` links are reopened after a disconnect (within
 ``reconnect_s``), counted in ``LinkStats.reconnects``; frames lost meanwhile show as SEQ gaps.
 """
@@ -81,10 +83,15 @@ DEFAULT_RATE_HZ = 100
 DEFAULT_STATUS_PERIOD_SAMPLES = 100
 #: a run ends when no byte arrived for this many STATUS periods (while the link is up) ...
 SILENT_STATUS_PERIODS = 3
-#: ... but never sooner than this: host scheduling jitter at an emulator's high ``speed``
+#: ... but never sooner than this: host scheduling jitter at an emulator's high ``speed`` ...
 MIN_SILENCE_S = 0.2
+#: ... nor than this many register round trips as measured at the run's start (a loaded host
+#: answers, and schedules the reader, more slowly: the bound follows the measured pace)
+SILENCE_ROUND_TRIPS = 25
 _ANSWER_TYPES = {int(FrameType.ACK), int(FrameType.NACK), int(FrameType.REG_VALUE)}
 _POLL_S = 0.02
+#: a reader that looks again only after this many poll intervals was not running meanwhile
+STALL_POLLS = 5
 
 
 class SerialDut:
@@ -124,6 +131,8 @@ class SerialDut:
         self._raw = bytearray()
         self._answers: list[Frame] = []
         self._last_rx = time.monotonic()
+        self._last_poll = self._last_rx  # the reader's last look at the link
+        self._empty_since: float | None = None  # awake and finding nothing since
         self._reconnects = 0
         self._gone: str | None = None
         self._reconnecting = False
@@ -156,6 +165,7 @@ class SerialDut:
                 if self._closing:
                     break
                 data = ser.read(65536)
+                self._looked(bool(data))
             except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
                 if self._closing:
                     break
@@ -171,6 +181,22 @@ class SerialDut:
                 for frame in self._decoder.feed(data):
                     self._accept(frame, t)
                 self._lock.notify_all()
+
+    def _looked(self, got_data: bool) -> None:
+        """Silence is what the reader sees while it runs: a look that comes much later than the
+        poll interval means the host stalled (a loaded machine), and the watch starts again."""
+        now = time.monotonic()
+        stalled = now - self._last_poll > STALL_POLLS * _POLL_S
+        self._last_poll = now
+        if got_data:
+            self._empty_since = None
+        elif self._empty_since is None or stalled:
+            self._empty_since = now
+
+    def _silent_for(self) -> float:
+        """How long the reader, awake, has found nothing on the link."""
+        since = self._empty_since
+        return 0.0 if since is None else self._last_poll - since
 
     def _accept(self, frame: Frame, t: float) -> None:
         self._frames.append(ReceivedFrame(frame, t))
@@ -365,14 +391,19 @@ class SerialDut:
                     return None
                 self._lock.wait(left)
 
-    def _settings(self) -> tuple[float, float]:
-        """(sample rate Hz, STATUS period s) as the chip is configured, from its registers."""
+    def _settings(self) -> tuple[float, float, float]:
+        """(sample rate Hz, STATUS period s, a register round trip s): the chip as configured,
+        from its registers, and as fast as it answers now."""
+        t0 = time.monotonic()
         try:
             rate = self.read_register("SAMPLE_RATE_HZ")
+            t1 = time.monotonic()
             period = self.read_register("STATUS_PERIOD_SAMPLES")
+            # the faster of the two: the first may include a retry (a board still powering up)
+            rtt = min(t1 - t0, time.monotonic() - t1)
         except DutError:
-            rate, period = DEFAULT_RATE_HZ, DEFAULT_STATUS_PERIOD_SAMPLES
-        return float(rate), period / rate / self.speed
+            rate, period, rtt = DEFAULT_RATE_HZ, DEFAULT_STATUS_PERIOD_SAMPLES, 0.0
+        return float(rate), period / rate / self.speed, rtt
 
     def run(self, timeout_s: float | None = None, *, duration_s: float | None = None) -> Reception:
         """Front end: START, collect for the stimulus duration (``duration_s``, else the loaded
@@ -383,7 +414,7 @@ class SerialDut:
         dropped. Host replay: see :meth:`replay`."""
         if self.stimulus == "host":
             return self.replay()
-        rate, status_period = self._settings()
+        rate, status_period, rtt = self._settings()
         if duration_s is None and self._stimulus_samples is not None:
             duration_s = self._stimulus_samples / rate / self.speed
         if duration_s is None and timeout_s is None:
@@ -394,7 +425,9 @@ class SerialDut:
         end = t0 + duration_s + self.drain_s if duration_s is not None else float("inf")
         if timeout_s is not None:
             end = min(end, t0 + timeout_s)
-        silent_s = max(SILENT_STATUS_PERIODS * status_period, MIN_SILENCE_S)
+        silent_s = max(
+            SILENT_STATUS_PERIODS * status_period, MIN_SILENCE_S, SILENCE_ROUND_TRIPS * rtt
+        )
         aborted = None
         try:
             self.start()
@@ -417,10 +450,14 @@ class SerialDut:
                     and now < t0 + duration_s
                     and not self._reconnecting
                     and now - self._last_rx > silent_s
+                    # watched by a reader that kept running: a stalled host has bytes waiting
+                    # in the socket, or an emulator in its own process behind, not a silent board
+                    and self._silent_for() > silent_s
                 ):
                     aborted = (
                         f"aborted: no bytes for {now - self._last_rx:.2f} s "
-                        f"({SILENT_STATUS_PERIODS} STATUS periods)"
+                        f"(limit {silent_s:.2f} s: {SILENT_STATUS_PERIODS} STATUS periods, at "
+                        f"least {MIN_SILENCE_S:g} s and {SILENCE_ROUND_TRIPS} round trips)"
                     )
                 else:
                     self._lock.wait(min(end - now, _POLL_S * 5))

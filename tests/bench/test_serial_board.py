@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -175,6 +176,33 @@ def test_no_bytes_for_three_status_periods_aborts():
         assert rec.aborted.startswith("aborted: no bytes for")
         assert "3 STATUS periods" in rec.aborted
         assert any(f.frame.frame_type == FrameType.STATUS for f in rec.frames)
+    finally:
+        dut.close()
+        emu.close()
+
+
+def test_a_stalled_host_is_not_a_silent_board():
+    """The whole test process (host and the emulator in it) frozen twice for 1 s mid-run — what
+    a loaded 2-core machine does to a real-time test — is not mistaken for a board that fell
+    silent: the watch restarts when the reader runs again, and the run completes."""
+    run = walk()  # 30 s at 5×: 6 s of stimulus, frozen twice for 1 s
+    emu = BoardEmulator(speed=5).start()
+    emu.load_codes(run.codes.codes)
+    dut = SerialDut(emu.url, name="stalled-host", speed=5)
+    stopper = (
+        "import os, signal, sys, time\n"
+        "pid = int(sys.argv[1])\n"
+        "for _ in range(2):\n"
+        "    time.sleep(0.4); os.kill(pid, signal.SIGSTOP); time.sleep(1.0)\n"
+        "    os.kill(pid, signal.SIGCONT)\n"
+    )
+    try:
+        assert dut.wait_for(is_reset_event(0), timeout_s=2) is not None
+        helper = subprocess.Popen([sys.executable, "-c", stopper, str(os.getpid())])
+        rec = dut.run(duration_s=run.codes.n / 100 / 5, timeout_s=30)
+        helper.wait(timeout=10)
+        assert rec.aborted is None, rec.aborted
+        assert len(stream(f.frame for f in rec.frames)) > 20
     finally:
         dut.close()
         emu.close()
