@@ -16,7 +16,7 @@ test: bootstrap
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(ARGS)
 
 nightly: bootstrap
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -q -n auto --dist loadgroup -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)
 	$(BIN)/smile-bench campaign --seeds 20 --scenarios $(NIGHTLY_SCENARIOS)
 	$(MAKE) parity
 

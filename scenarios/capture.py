@@ -213,32 +213,49 @@ class Capture:
         return self.events[self.events["kind"] == kind]
 
 
+#: what h5py raises on a damaged or foreign file (fuzzed: tests/fuzz)
+_H5_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError, RuntimeError)
+
+
 def read_capture(path: str | Path) -> Capture:
     path = Path(path)
     try:
         f = h5py.File(path, "r")
-    except (OSError, FileNotFoundError) as exc:
-        raise CaptureError(f"{path}: not a readable HDF5 file ({exc})") from None
+    except _H5_ERRORS as exc:
+        detail = " ".join(str(exc).split())
+        raise CaptureError(f"{path}: not a readable HDF5 file ({detail})") from None
     with f:
-        if f.attrs.get("format") != FORMAT:
-            raise CaptureError(
-                f"{path}: attribute format is {f.attrs.get('format')!r}; expected {FORMAT!r}"
-            )
-        signals = {k: f["signals"][k][()] for k in f["signals"]}
-        rates = {k: float(f["signals"][k].attrs["rate_hz"]) for k in f["signals"]}
-        events = f["truth/events"][()]
-        segments = f["truth/segments"][()]
-        ev = np.empty(len(events), dtype=[("t_s", "f8"), ("kind", "U24"), ("value", "f8")])
-        ev["t_s"], ev["value"] = events["t_s"], events["value"]
-        ev["kind"] = [k.decode() if isinstance(k, bytes) else k for k in events["kind"]]
-        seg = np.empty(
-            len(segments), dtype=[("t_start_s", "f8"), ("t_end_s", "f8"), ("activity", "U24")]
+        try:
+            return _read_open(path, f)
+        except CaptureError:
+            raise
+        except _H5_ERRORS as exc:
+            # a damaged chunk, a missing group, an attribute of the wrong kind: the file is not
+            # a capture this bench can read, whatever h5py found first
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise CaptureError(f"{path}: not a readable smile-capture file ({detail})") from None
+
+
+def _read_open(path: Path, f: h5py.File) -> Capture:
+    if f.attrs.get("format") != FORMAT:
+        raise CaptureError(
+            f"{path}: attribute format is {f.attrs.get('format')!r}; expected {FORMAT!r}"
         )
-        seg["t_start_s"], seg["t_end_s"] = segments["t_start_s"], segments["t_end_s"]
-        seg["activity"] = [a.decode() if isinstance(a, bytes) else a for a in segments["activity"]]
-        groups: dict[str, Any] = {}
-        if "digest" in f:
-            for k in ("daily", "loading_events", "windows"):
-                groups[k] = f["digest"][k][()]
-            groups["temperature"] = {k: f["digest/temperature"][k][()] for k in ("t_s", "temp_c")}
-        return Capture(dict(f.attrs), signals, rates, ev, seg, groups)
+    signals = {k: f["signals"][k][()] for k in f["signals"]}
+    rates = {k: float(f["signals"][k].attrs["rate_hz"]) for k in f["signals"]}
+    events = f["truth/events"][()]
+    segments = f["truth/segments"][()]
+    ev = np.empty(len(events), dtype=[("t_s", "f8"), ("kind", "U24"), ("value", "f8")])
+    ev["t_s"], ev["value"] = events["t_s"], events["value"]
+    ev["kind"] = [k.decode() if isinstance(k, bytes) else k for k in events["kind"]]
+    seg = np.empty(
+        len(segments), dtype=[("t_start_s", "f8"), ("t_end_s", "f8"), ("activity", "U24")]
+    )
+    seg["t_start_s"], seg["t_end_s"] = segments["t_start_s"], segments["t_end_s"]
+    seg["activity"] = [a.decode() if isinstance(a, bytes) else a for a in segments["activity"]]
+    groups: dict[str, Any] = {}
+    if "digest" in f:
+        for k in ("daily", "loading_events", "windows"):
+            groups[k] = f["digest"][k][()]
+        groups["temperature"] = {k: f["digest/temperature"][k][()] for k in ("t_s", "temp_c")}
+    return Capture(dict(f.attrs), signals, rates, ev, seg, groups)

@@ -57,16 +57,28 @@ def load_located(text: str) -> LocatedDocument:
         ):
             mark = exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlSyntaxError(line, f"malformed YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:  # e.g. more than one document
-        raise YamlSyntaxError(None, f"malformed YAML: {exc}") from None
+        raise YamlSyntaxError(line, f"malformed YAML: {_one_line(exc.problem or exc)}") from None
+    except yaml.YAMLError as exc:  # e.g. more than one document, a control character
+        raise YamlSyntaxError(None, f"malformed YAML: {_one_line(exc)}") from None
     doc = LocatedDocument(data=None)
     if node is None:
         return doc
     _check_expansion(node)
     constructor = yaml.SafeLoader("")
-    doc.data = _convert(node, (), doc.lines, constructor)
+    try:
+        doc.data = _convert(node, (), doc.lines, constructor)
+    except yaml.MarkedYAMLError as exc:  # e.g. a tag no safe constructor knows
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlSyntaxError(line, f"malformed YAML: {_one_line(exc.problem or exc)}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(None, f"malformed YAML: {_one_line(exc)}") from None
     return doc
+
+
+def _one_line(what: object) -> str:
+    """PyYAML's messages span lines (the position on its own); errors here are one line."""
+    return " ".join(str(what).split())
 
 
 def _check_expansion(node: yaml.Node) -> None:
@@ -104,12 +116,36 @@ def _check_expansion(node: yaml.Node) -> None:
     measure(node, 0)
 
 
+def _construct(node: yaml.Node, ctor: yaml.SafeLoader) -> Any:
+    """A scalar (or a key) as the safe loader builds it; a tag it cannot build (a timestamp
+    that is none, bad base64) is malformed YAML at that line."""
+    try:
+        return ctor.construct_object(node, deep=True)
+    except (
+        yaml.YAMLError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        LookupError,
+        OverflowError,
+    ) as exc:
+        problem = getattr(exc, "problem", None) or exc
+        raise YamlSyntaxError(
+            node.start_mark.line + 1, f"malformed YAML: {node.tag} value: {_one_line(problem)}"
+        ) from None
+
+
 def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], ctor: yaml.SafeLoader) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = ctor.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlSyntaxError(
+                    key_node.start_mark.line + 1,
+                    "malformed YAML: a key must be a plain value, not a list or mapping",
+                )
+            key = _construct(key_node, ctor)
             if key in out:
                 raise YamlSyntaxError(key_node.start_mark.line + 1, f"duplicate key {key!r}")
             out[key] = _convert(value_node, (*path, key), lines, ctor)
@@ -117,4 +153,4 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], ctor: yaml.S
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), lines, ctor) for i, item in enumerate(node.value)]
-    return ctor.construct_object(node, deep=True)
+    return _construct(node, ctor)
