@@ -9,7 +9,6 @@ replaced), so they reach past the first syntax check into the checks that follow
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from pathlib import Path
 
@@ -252,7 +251,6 @@ def _records_bytes() -> bytes:
     from bench.records import RunRecorder
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("SMILE_BENCH_KEY_DIR", str(Path(tmp) / "keys"))
         rec = RunRecorder(Path(tmp) / "run")
         rec.start({"dut": "golden", "seeds": [1]})
         rec.append("test", {"test_id": "t", "verdict": "passed"})
