@@ -1,7 +1,7 @@
 """SIGKILL in the middle of writing (issue 15): a writer process killed at random moments leaves
-the previous state readable and nothing half-written — a capture is the old one or the new one,
-whole; the run records verify (no cut-off line); the SQLite store passes its integrity check with
-every committed transaction. The kill times come from a seeded generator."""
+the previous state readable and nothing half-written — a capture or a verification report is the
+old one or the new one, whole; the run records verify (no cut-off line); the SQLite store passes
+its integrity check with every committed transaction. Kill times come from a seeded generator."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 from bench.records import ResultsStore, read_records, verify
+from bench.reports.verification_report import DEFAULT_DOCUMENT_ID
 from scenarios.capture import read_capture
+from tests.bench.test_cli_report import make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 4
@@ -64,6 +66,20 @@ while True:
     store.add_run(run_id, started_utc=f"2026-12-07T00:00:{k % 60:02d}", dut="golden")
     for t in range(20):
         store.add_test(run_id, f"t{t}", verdict="passed", requirements=["SRS-001"])
+    k += 1
+    if k == 1:
+        print("ready", flush=True)
+"""
+
+
+REPORT_WRITER = """
+import sys
+from pathlib import Path
+from bench.reports.verification_report import write_report
+run, out = Path(sys.argv[1]), Path(sys.argv[1]).parent / "report.html"
+k = 0
+while True:
+    write_report(run, out, revision="AB"[k % 2])
     k += 1
     if k == 1:
         print("ready", flush=True)
@@ -130,3 +146,14 @@ def test_a_killed_store_writer_leaves_a_sound_store_with_every_committed_run(tmp
         assert all(0 <= c <= 20 for c in counts)
         assert sum(c != 20 for c in counts) <= kills
         seen = len(order)
+
+
+def test_a_killed_report_write_leaves_the_old_or_the_new_report_whole(tmp_path, delays):
+    run = make_run(tmp_path, "run")
+    out = tmp_path / "report.html"
+    for delay in delays:
+        kill_during(REPORT_WRITER, run, delay)
+        html = out.read_text(encoding="utf-8")
+        assert html.rstrip().endswith("</html>")  # whole, not cut off
+        revisions = [r for r in "AB" if f"{DEFAULT_DOCUMENT_ID} rev {r}" in html]
+        assert len(revisions) == 1  # one version, not a mix
