@@ -423,6 +423,30 @@ _SAMPLE_TYPE: str = _SAMPLES["rows"]["element_type"]
 _SAMPLE_BYTES = struct.calcsize(_TYPES[_SAMPLE_TYPE][0])
 
 
+def _checked_rows(owner: str, rows: tuple, width: int, why: str = "") -> tuple:
+    """Each row ``width`` codes of the sample type, checked; ``why`` explains the width."""
+    checked = []
+    for r, row in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(f"{owner}.samples[{r}] has {len(row)} values; expected {width}{why}")
+        checked.append(
+            tuple(_checked(owner, f"samples[{r}][{i}]", v, _SAMPLE_TYPE) for i, v in enumerate(row))
+        )
+    return tuple(checked)
+
+
+def _rows_bytes(rows: tuple) -> bytes:
+    """The rows' codes, row after row, little-endian."""
+    values = [v for row in rows for v in row]
+    return struct.pack(f"<{len(values)}{_TYPES[_SAMPLE_TYPE][0]}", *values)
+
+
+def _rows_from(payload: bytes, offset: int, count: int, width: int) -> tuple:
+    """``count`` rows of ``width`` codes from ``payload`` at ``offset``."""
+    values = struct.unpack_from(f"<{count * width}{_TYPES[_SAMPLE_TYPE][0]}", payload, offset)
+    return tuple(values[i : i + width] for i in range(0, len(values), width))
+
+
 @dataclass(frozen=True)
 class SamplesPayload:
     """SAMPLES: ``samples[r]`` is sample ``first_sample_index + r``, one code per channel in
@@ -446,22 +470,10 @@ class SamplesPayload:
                 f"{owner}.samples has {len(rows)} rows of {width} channels; expected 0..{limit} "
                 f"so that the payload fits in {MAX_PAYLOAD} bytes"
             )
-        checked = []
-        for r, row in enumerate(rows):
-            if len(row) != width:
-                raise ValueError(
-                    f"{owner}.samples[{r}] has {len(row)} values; expected {width}, one per set "
-                    f"bit of channel_mask 0x{mask:02X}"
-                )
-            checked.append(
-                tuple(
-                    _checked(owner, f"samples[{r}][{i}]", v, _SAMPLE_TYPE)
-                    for i, v in enumerate(row)
-                )
-            )
+        why = f", one per set bit of channel_mask 0x{mask:02X}"
         object.__setattr__(self, "first_sample_index", first)
         object.__setattr__(self, "channel_mask", mask)
-        object.__setattr__(self, "samples", tuple(checked))
+        object.__setattr__(self, "samples", _checked_rows(owner, rows, width, why))
 
     @staticmethod
     def max_rows(channel_mask: int) -> int:
@@ -486,8 +498,7 @@ class SamplesPayload:
         header = _LAYOUTS[FrameType.SAMPLES].packer.pack(
             self.first_sample_index, self.channel_mask, self.count
         )
-        values = [v for row in self.samples for v in row]
-        return header + struct.pack(f"<{len(values)}{_TYPES[_SAMPLE_TYPE][0]}", *values)
+        return header + _rows_bytes(self.samples)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
@@ -507,18 +518,13 @@ class SamplesPayload:
                 f"SAMPLES payload is {len(payload)} bytes; expected {expected} for count {count} "
                 f"and channel_mask 0x{mask:02X} ({width} channels)"
             )
-        values = struct.unpack_from(
-            f"<{count * width}{_TYPES[_SAMPLE_TYPE][0]}", payload, header.size
-        )
-        return cls(first, mask, tuple(values[i : i + width] for i in range(0, len(values), width)))
+        return cls(first, mask, _rows_from(payload, header.size, count, width))
 
 
 _STIM_CHANNELS = len(CHANNELS)
 _STIM_ROW_BYTES = _STIM_CHANNELS * _SAMPLE_BYTES
 #: rows of one STIMULUS frame: all eight channels per row, as many as fit in MAX_PAYLOAD (15)
-STIMULUS_MAX_ROWS = (MAX_PAYLOAD - _LAYOUTS[_STIMULUS["code"]].packer.size) // (
-    _STIM_CHANNELS * _SAMPLE_BYTES
-)
+STIMULUS_MAX_ROWS = (MAX_PAYLOAD - _LAYOUTS[_STIMULUS["code"]].packer.size) // _STIM_ROW_BYTES
 
 
 @dataclass(frozen=True)
@@ -538,20 +544,8 @@ class StimulusPayload:
             raise ValueError(
                 f"{owner}.samples has {len(rows)} rows; expected 1..{STIMULUS_MAX_ROWS}"
             )
-        checked = []
-        for r, row in enumerate(rows):
-            if len(row) != _STIM_CHANNELS:
-                raise ValueError(
-                    f"{owner}.samples[{r}] has {len(row)} values; expected {_STIM_CHANNELS}"
-                )
-            checked.append(
-                tuple(
-                    _checked(owner, f"samples[{r}][{i}]", v, _SAMPLE_TYPE)
-                    for i, v in enumerate(row)
-                )
-            )
         object.__setattr__(self, "first_sample_index", first)
-        object.__setattr__(self, "samples", tuple(checked))
+        object.__setattr__(self, "samples", _checked_rows(owner, rows, _STIM_CHANNELS))
 
     @property
     def count(self) -> int:
@@ -559,8 +553,7 @@ class StimulusPayload:
 
     def encode(self) -> bytes:
         header = _LAYOUTS[FrameType.STIMULUS].packer.pack(self.first_sample_index, self.count)
-        values = [v for row in self.samples for v in row]
-        return header + struct.pack(f"<{len(values)}{_TYPES[_SAMPLE_TYPE][0]}", *values)
+        return header + _rows_bytes(self.samples)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
@@ -571,17 +564,13 @@ class StimulusPayload:
                 f"STIMULUS payload is {len(payload)} bytes; expected at least {header.size}"
             )
         first, count = header.unpack_from(payload)
-        expected = header.size + count * _STIM_CHANNELS * _SAMPLE_BYTES
+        expected = header.size + count * _STIM_ROW_BYTES
         if not 1 <= count <= STIMULUS_MAX_ROWS or len(payload) != expected:
             raise IcdError(
                 f"STIMULUS payload is {len(payload)} bytes with count {count}; expected count "
                 f"1..{STIMULUS_MAX_ROWS} and {header.size} + count × {_STIM_ROW_BYTES} bytes"
             )
-        values = struct.unpack_from(
-            f"<{count * _STIM_CHANNELS}{_TYPES[_SAMPLE_TYPE][0]}", payload, header.size
-        )
-        rows = tuple(values[i : i + _STIM_CHANNELS] for i in range(0, len(values), _STIM_CHANNELS))
-        return cls(first, rows)
+        return cls(first, _rows_from(payload, header.size, count, _STIM_CHANNELS))
 
 
 Payload = (

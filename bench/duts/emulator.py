@@ -65,9 +65,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from bench.errors import UsageError
-from chip_sim.core.chip import Chip, check_codes
+from chip_sim.core.chip import Chip, CoreOutput, check_codes
 from chip_sim.core.config import CoreConfig
-from chip_sim.core.events import RANK
+from chip_sim.core.events import STATUS_DTYPE, canonical
 from chip_sim.core.frames import indexed_frames
 from chip_sim.core.host import HostPort
 from chip_sim.core.reference import EpochCore
@@ -301,18 +301,9 @@ class BoardEmulator:
         while self._next < len(self._items) and self._items[self._next][0] + 1 <= p:
             index, payload = self._items[self._next]
             self._next += 1
-            if isinstance(payload, EventPayload):
-                if payload.code == EventCode.RESET:
-                    self._epoch = index
-                    self._live = {"STEP_COUNT": 0, "FAULT_FLAGS": 0, "EVENTS_DROPPED": 0}
-                elif payload.code == EventCode.STEP:
-                    self._live["STEP_COUNT"] = payload.value
-            elif isinstance(payload, StatusPayload):
-                self._live = {
-                    "STEP_COUNT": payload.step_count,
-                    "FAULT_FLAGS": payload.fault_flags,
-                    "EVENTS_DROPPED": payload.events_dropped,
-                }
+            if isinstance(payload, EventPayload) and payload.code == EventCode.RESET:
+                self._epoch = index
+            self._note(payload)
             due = self._clock_t0 + (index + 1 - self._clock_p0) / (self._rate * self.speed)
             self._stream_q.append((payload, due))
         if p >= len(self._codes) and self._next >= len(self._items):
@@ -341,17 +332,27 @@ class BoardEmulator:
             return
         events, status = self._core.events, self._core.status
         n_ev, n_st = self._core_sent
-        new = [(e[0], 0, e) for e in events[n_ev:]] + [(st[0], 1, st) for st in status[n_st:]]
         self._core_sent = (len(events), len(status))
-        for _index, kind, item in sorted(new, key=lambda it: (it[0], it[1], _rank(it))):
-            if kind == 0:
-                payload: object = EventPayload(item[2], 0, item[1], item[3])
-                if item[2] == EventCode.STEP:
-                    self._live["STEP_COUNT"] = item[3]
-            else:
-                payload = StatusPayload(item[1], item[2], item[3], item[4] & 0xFFFF)
-                self._live.update(STEP_COUNT=item[2], FAULT_FLAGS=item[3], EVENTS_DROPPED=item[4])
+        # only samples taken now decided these: their order on their own is the whole stream's
+        new = CoreOutput(canonical(events[n_ev:]), np.array(status[n_st:], dtype=STATUS_DTYPE))
+        for _index, frame in indexed_frames(new):
+            payload = frame.decode_payload()
+            self._note(payload)
             self._stream_q.append((payload, now))
+
+    def _note(self, payload: object) -> None:
+        """The live registers as the frame the chip is about to send leaves them."""
+        if isinstance(payload, EventPayload):
+            if payload.code == EventCode.RESET:
+                self._live = {"STEP_COUNT": 0, "FAULT_FLAGS": 0, "EVENTS_DROPPED": 0}
+            elif payload.code == EventCode.STEP:
+                self._live["STEP_COUNT"] = payload.value
+        elif isinstance(payload, StatusPayload):
+            self._live = {
+                "STEP_COUNT": payload.step_count,
+                "FAULT_FLAGS": payload.fault_flags,
+                "EVENTS_DROPPED": payload.events_dropped,
+            }
 
     def _act(self, action: Command | None, now: float) -> None:
         if action in (Command.START, Command.STOP):
@@ -539,11 +540,3 @@ class BoardEmulator:
             self._tx_t0 = max(min(ready, now), self._line_free)
             self._tx, self._tx_done, self._tx_after = frame.encode(), 0, action
             self.sent.append(SentFrame(self._tx_t0, frame, self.connected))
-
-
-def _rank(item: tuple[int, int, tuple]) -> tuple[int, int]:
-    """Within one sample: events in the core's canonical order, then the STATUS that closes it."""
-    _, kind, value = item
-    if kind:
-        return (0, 0)
-    return (int(RANK[value[2]]), value[3])

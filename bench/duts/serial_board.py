@@ -419,8 +419,7 @@ class SerialDut:
             duration_s = self._stimulus_samples / rate / self.speed
         if duration_s is None and timeout_s is None:
             raise DutError(f"{self.name}: run() needs duration_s, a loaded stimulus or timeout_s")
-        with self._lock:
-            mark, raw_mark, before = len(self._frames), len(self._raw), self._stats()
+        start = self._mark()
         t0 = time.monotonic()
         end = t0 + duration_s + self.drain_s if duration_s is not None else float("inf")
         if timeout_s is not None:
@@ -466,17 +465,7 @@ class SerialDut:
                 self.stop()
             except DutError as exc:
                 aborted = f"aborted: {exc}"
-        with self._lock:
-            after = self._stats()
-            stats = LinkStats(
-                **{f.name: getattr(after, f.name) - getattr(before, f.name) for f in fields(after)}
-            )
-            return Reception(
-                frames=list(self._frames[mark:]),
-                raw=bytes(self._raw[raw_mark:]),
-                stats=stats,
-                aborted=aborted,
-            )
+        return self._reception_since(start, aborted)
 
     # --- host-port sample replay ----------------------------------------------------------------
 
@@ -488,8 +477,7 @@ class SerialDut:
         if self._replay is None:
             raise DutError(f"{self.name}: replay() needs a loaded stimulus")
         codes, brownouts = self._replay
-        with self._lock:
-            mark, raw_mark, before = len(self._frames), len(self._raw), self._stats()
+        start = self._mark()
         starts = [0] + [b1 for _, b1 in brownouts]
         ends = [b0 for b0, _ in brownouts] + [len(codes)]
         aborted = None
@@ -504,20 +492,41 @@ class SerialDut:
             self.stop()
         except DutError as exc:
             aborted = f"aborted: {exc}"
+        # the RESET that opened this epoch (power-on, command or brown-out) came before the
+        # replay; it heads the epoch's frames, as in the core's output
+        return self._reception_since(
+            start, aborted, with_opening_reset=True, samples=None if aborted else codes
+        )
+
+    def _mark(self) -> tuple[int, int, LinkStats]:
+        """Where a run starts: frames and bytes received so far, and the link statistics."""
+        with self._lock:
+            return len(self._frames), len(self._raw), self._stats()
+
+    def _reception_since(
+        self,
+        start: tuple[int, int, LinkStats],
+        aborted: str | None,
+        *,
+        with_opening_reset: bool = False,
+        samples: np.ndarray | None = None,
+    ) -> Reception:
+        """Everything received since ``start`` (a :meth:`_mark`), the statistics' growth."""
+        mark, raw_mark, before = start
         with self._lock:
             after = self._stats()
             stats = LinkStats(
                 **{f.name: getattr(after, f.name) - getattr(before, f.name) for f in fields(after)}
             )
-            # the RESET that opened this epoch (power-on, command or brown-out) came before the
-            # replay; it heads the epoch's frames, as in the core's output
-            opened = [rf for rf in self._frames[:mark] if _is_reset()(rf.frame)][-1:]
+            opened = []
+            if with_opening_reset:
+                opened = [rf for rf in self._frames[:mark] if _is_reset()(rf.frame)][-1:]
             return Reception(
                 frames=opened + list(self._frames[mark:]),
                 raw=bytes(self._raw[raw_mark:]),
                 stats=stats,
                 aborted=aborted,
-                samples=None if aborted else codes,
+                samples=samples,
             )
 
     def _brown_out(self) -> None:

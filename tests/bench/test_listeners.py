@@ -48,16 +48,20 @@ def opened_by(action) -> set[tuple[str, int]]:
     return listening() - before
 
 
+def assert_all_on(ip: str, new: set[tuple[str, int]]) -> None:
+    assert new and all(address == ip for address, _ in new), new
+
+
 def test_the_board_emulator_binds_loopback_by_default_and_where_the_user_says():
     holders: list = []
     new = opened_by(lambda: holders.append(BoardEmulator().start()))
     try:
-        assert new and all(ip == "127.0.0.1" for ip, _ in new), new
+        assert_all_on("127.0.0.1", new)
     finally:
         holders[0].close()
     new = opened_by(lambda: holders.append(BoardEmulator("socket://0.0.0.0:0").start()))
     try:
-        assert new and all(ip == "0.0.0.0" for ip, _ in new), new  # named by the user
+        assert_all_on("0.0.0.0", new)  # named by the user
     finally:
         holders[-1].close()
 
@@ -66,11 +70,11 @@ def test_the_emulated_dut_and_the_link_proxy_bind_loopback():
     holders: list = []
     new = opened_by(lambda: holders.append(open_dut("emulated")))
     try:
-        assert new and all(ip == "127.0.0.1" for ip, _ in new), new
+        assert_all_on("127.0.0.1", new)
         port = int(holders[0].url.rsplit(":", 1)[1])
         rng = np.random.default_rng(0)
         new = opened_by(lambda: holders.append(LinkProxy("127.0.0.1", port, rng=rng)))
-        assert new and all(ip == "127.0.0.1" for ip, _ in new), new
+        assert_all_on("127.0.0.1", new)
     finally:
         for h in reversed(holders):
             h.close()
@@ -81,6 +85,6 @@ def test_instrument_twins_bind_loopback(twin):
     servers: list = []
     new = opened_by(lambda: servers.append(twin().start()))
     try:
-        assert new and all(ip == "127.0.0.1" for ip, _ in new), new
+        assert_all_on("127.0.0.1", new)
     finally:
         servers[0].stop()

@@ -75,6 +75,19 @@ def files_in(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+def load_or_refuse(data: bytes, name: str, load, errors) -> None:
+    """``data`` as file ``name`` in a fresh folder, through ``load``: it loads, or raises one of
+    ``errors`` in one line naming the file; either way nothing else is written there."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            load(path)
+        except errors as exc:
+            assert name in str(exc) and "\n" not in str(exc).strip()
+        assert files_in(Path(tmp)) == {name}
+
+
 # --- ICD: the stream decoder and the host port -----------------------------------------------
 
 GOOD_STREAM = b"".join(
@@ -190,26 +203,12 @@ def test_scenario_yaml_is_parsed_or_refused_with_a_scenario_error(data):
 
 @given(mutated(STATION_TEXT.encode()))
 def test_station_toml_is_loaded_or_refused_with_a_station_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "station.toml"
-        path.write_bytes(data)
-        try:
-            load_station(path)
-        except StationError as exc:
-            assert "station.toml" in str(exc) and "\n" not in str(exc).strip()
-        assert files_in(Path(tmp)) == {"station.toml"}
+    load_or_refuse(data, "station.toml", load_station, StationError)
 
 
 @given(mutated(CSV_TEXT.encode()))
 def test_replay_csv_is_loaded_or_refused_with_a_chip_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "rec.csv"
-        path.write_bytes(data)
-        try:
-            load_recording(path)
-        except ChipError as exc:
-            assert "rec.csv" in str(exc) and "\n" not in str(exc).strip()
-        assert files_in(Path(tmp)) == {"rec.csv"}
+    load_or_refuse(data, "rec.csv", load_recording, ChipError)
 
 
 def _capture_bytes() -> bytes:
@@ -234,14 +233,7 @@ def test_capture_hdf5_is_read_or_refused_with_the_projects_error(data):
         raw[at] = data.draw(st.integers(0, 255))
     if data.draw(st.booleans()):
         del raw[data.draw(st.integers(0, len(raw))) :]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cap.h5"
-        path.write_bytes(bytes(raw))
-        try:
-            load_recording(path)
-        except (ChipError, ScenarioError) as exc:
-            assert "cap.h5" in str(exc) and "\n" not in str(exc).strip()
-        assert files_in(Path(tmp)) == {"cap.h5"}
+    load_or_refuse(bytes(raw), "cap.h5", load_recording, (ChipError, ScenarioError))
 
 
 # --- run records ------------------------------------------------------------------------------
