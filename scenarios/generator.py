@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.signal import decimate as _sp_decimate
 
-from scenarios import gait, postures
+from scenarios import falls, gait, lookalikes, postures
 from scenarios.daily import expand_daily_living
 from scenarios.faults import apply_faults, fault_truth
 from scenarios.kinematics import add_impacts, body_frame_signals, mount_matrix
@@ -40,13 +40,15 @@ RENDERERS: dict[str, Callable[[Segment, Context], Motion]] = {
     "hard_sit": postures.render_hard_sit,
     "lie_down_fast": postures.render_lie_down_fast,
     "jump": postures.render_jump,
-    "fall": postures.render_fall,
+    "fall": falls.render_fall,
+    "get_up": falls.render_get_up,
     "walk": gait.render_gait,
     "stairs_up": gait.render_gait,
     "stairs_down": gait.render_gait,
     "jog": gait.render_gait,
     "stumble": gait.render_stumble,
     "near_fall": gait.render_near_fall,
+    **lookalikes.RENDERERS,
 }
 STATIC = ("stand", "sit", "lie")
 

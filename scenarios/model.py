@@ -110,6 +110,26 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class FallType:
+    """One kind of fall: what it interrupts, which way it goes, how it may end and how hard."""
+
+    name: str
+    code: str  # SisFall's code, or "" for the project's own
+    description: str
+    start: str  # one of scenarios.falls.STARTS
+    direction: str  # one of scenarios.falls.DIRECTIONS
+    end_postures: tuple[str, ...]
+    impact_g: tuple[float, float]  # peak |a| at the pelvis, g (drawn uniformly)
+    descent_s: tuple[float, float]  # loss of balance to floor contact, s (drawn uniformly)
+    speed_mps: float = 0.0  # walking or jogging speed it interrupts
+    hands: bool = False  # arms break the fall (a table, the floor): slower, softer
+
+    @property
+    def label(self) -> str:
+        return f"fall_{self.name}"
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -121,6 +141,8 @@ class Scenario:
     recovery: Recovery | None = None
     temperature: TemperatureCourse = field(default_factory=TemperatureCourse)
     faults: tuple[Fault, ...] = ()
+    #: The scenario's own fall type (its ``fall`` block), if it describes one.
+    fall: FallType | None = None
     source: str = "<memory>"
     sha256: str = ""
 

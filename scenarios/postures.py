@@ -285,9 +285,10 @@ def render_jump(seg: Segment, ctx: Context) -> Motion:
     return m
 
 
-def render_fall(seg: Segment, ctx: Context) -> Motion:
-    """Loss of balance, the body topples like an inverted pendulum about the feet, hits the floor
-    (soft-tissue stop in ≈50 ms), then lies still for ``lie_s`` (the long lie)."""
+def render_topple(seg: Segment, ctx: Context) -> Motion:
+    """The library's earlier falls (a ``fall`` with ``direction``): loss of balance, the body
+    topples like an inverted pendulum about the feet, hits the floor (soft-tissue stop in ≈50 ms),
+    then lies still for ``lie_s`` (the long lie)."""
     n = ctx.n_samples(seg.duration_s)
     t = ctx.t(n)
     direction = seg.p("direction")

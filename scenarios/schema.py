@@ -14,12 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.errors import Problem, ScenarioValidationError
+from scenarios.falls import (
+    DIRECTIONS,
+    END_POSTURES,
+    FALL_BEFORE_LIE_S,
+    FALL_TYPES,
+    STARTS,
+    TOPPLE_BEFORE_LIE_S,
+)
 from scenarios.model import (
     ACTIVITY_TRENDS,
     HEALING_COURSES,
     IMPAIRMENTS,
     IMPLANT_SITES,
     RECOVERY_COURSES,
+    FallType,
     Fault,
     Healing,
     Infection,
@@ -225,11 +234,26 @@ ACTIVITIES: dict[str, tuple[dict[str, Any], Any]] = {
     "stumble": ({"speed_mps": Num(0.5, 2.0, "m/s", 1.2)}, 5.0),
     "fall": (
         {
-            "direction": Choice(("forward", "backward", "sideways")),
+            # a library type, or the scenario's own (its ``fall`` block); or, as before, a
+            # topple from standing in a direction
+            "type": Text(None),
+            "direction": Choice(("forward", "backward", "sideways"), None),
             "lie_s": Num(5, 7200, "s", 60.0),
+            # fix what the type otherwise draws by seed
+            "end_posture": Choice(END_POSTURES, None),
+            "impact_g": Num(1.5, 16, "g", None),
         },
         "fall",
     ),
+    "get_up": ({}, 6.0),
+    # fall look-alikes (scenarios.lookalikes)
+    "collapse_into_chair": ({}, 6.0),
+    "sit_to_lie_fast": ({}, 12.0),
+    "roll_over": ({}, 12.0),
+    "squat": ({}, 7.0),
+    "bend_over": ({}, 6.0),
+    "kneel_down": ({}, 10.0),
+    "sit_on_floor": ({}, 10.0),
     "hard_sit": ({"chair_height_m": _CHAIR}, 4.0),
     "lie_down_fast": ({"posture": _POSTURE}, 5.0),
     "jump": ({"height_m": Num(0.05, 0.6, "m", 0.25)}, 4.0),
@@ -292,7 +316,143 @@ TOP = {
     "exercises": TextList(()),
     "start_time_of_day_h": Num(0, 24, "h", 9.0),
 }
-TOP_SECTIONS = {"patient", "timeline", "healing", "recovery", "temperature", "faults"}
+TOP_SECTIONS = {"patient", "timeline", "healing", "recovery", "temperature", "faults", "fall"}
+
+
+@dataclass(frozen=True)
+class Range:
+    """Two numbers [low, high] within lo..hi."""
+
+    lo: float
+    hi: float
+    unit: str
+    default: Any = _REQUIRED
+
+    def expected(self) -> str:
+        return f"a list [low, high] of numbers in {self.lo:g}..{self.hi:g} {self.unit}"
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, list) or len(value) != 2:
+            return None, f"{value!r} is not {self.expected()}"
+        got = []
+        for v in value:
+            x, err = Num(self.lo, self.hi, self.unit).check(v)
+            if err:
+                return None, f"{value!r}: {err}"
+            got.append(x)
+        if got[0] > got[1]:
+            return None, f"{value!r} has low above high; expected {self.expected()}"
+        return tuple(got), None
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    options: tuple[str, ...]
+    default: Any = _REQUIRED
+
+    def expected(self) -> str:
+        return "a non-empty list of " + ", ".join(self.options)
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, list) or not value or any(v not in self.options for v in value):
+            return None, f"{value!r} is not {self.expected()}"
+        return tuple(value), None
+
+
+#: A scenario's own fall type: a lab describes the falls it stages. ``like`` names the library
+#: type whose values the unnamed fields take; without it every field but the optional ones is
+#: required.
+FALL = {
+    "type": Text(),
+    "like": Choice(tuple(FALL_TYPES), None),
+    "description": Text(None),
+    "start": Choice(STARTS, None),
+    "direction": Choice(DIRECTIONS, None),
+    "end_postures": ChoiceList(END_POSTURES, None),
+    "impact_g": Range(1.5, 16, "g", None),
+    "descent_s": Range(0.3, 3.0, "s", None),
+    "speed_mps": Num(0, 5, "m/s", None),
+    "hands": Flag(None),
+}
+_FALL_REQUIRED = ("start", "direction", "end_postures", "impact_g", "descent_s")
+
+
+def _fall_block(v: _Validator, raw: Any) -> FallType | None:
+    f = v.section(raw, ("fall",), FALL)
+    if f is None:
+        return None
+    base = FALL_TYPES.get(f["like"] or f["type"])
+    values = {}
+    for key in ("description", *_FALL_REQUIRED, "speed_mps", "hands"):
+        if f[key] is not None:
+            values[key] = f[key]
+        elif base is not None:
+            values[key] = getattr(base, key)
+        elif key in _FALL_REQUIRED:
+            v.problem(
+                ("fall", key),
+                f"missing; expected {FALL[key].expected()} (or 'like' naming a library type: "
+                + ", ".join(FALL_TYPES)
+                + ")",
+            )
+            return None
+    if f["type"] in FALL_TYPES and f["like"] not in (None, f["type"]):
+        v.problem(("fall", "type"), f"{f['type']!r} is a library type; give the lab's own name")
+        return None
+    code = base.code if base is not None and f["like"] is None else ""
+    values.setdefault("description", f["type"])
+    values.setdefault("speed_mps", 0.0)
+    values.setdefault("hands", False)
+    return FallType(name=f["type"], code=code, **values)
+
+
+def _fall_types(
+    v: _Validator, timeline: list[Segment], own: FallType | None, *, block: bool
+) -> list[Segment]:
+    """Each fall segment's type resolved: a library type, the scenario's own, or a topple.
+    ``block``: the file has a ``fall`` block (whose problems, if any, are already reported)."""
+    out = []
+    for i, seg in enumerate(timeline):
+        if seg.activity != "fall":
+            out.append(seg)
+            continue
+        name, direction = seg.params.get("type"), seg.params.get("direction")
+        p = ("timeline", i)
+        if name is not None and direction is not None:
+            v.problem(p, "give type or direction, not both")
+            continue
+        if direction is not None:
+            out.append(
+                Segment(seg.activity, seg.duration_s, {**seg.params, "fall_type": None}, seg.line)
+            )
+            continue
+        if name is None:
+            if own is None and block:
+                continue
+            if own is None:
+                v.problem(
+                    (*p, "type"),
+                    "missing; expected a fall type (" + ", ".join(FALL_TYPES) + "), or a "
+                    "top-level 'fall' block describing the scenario's own",
+                )
+                continue
+            name = own.name
+        if own is None and block and name not in FALL_TYPES:
+            continue
+        if own is not None and name == own.name:
+            ft = own
+        elif name in FALL_TYPES:
+            ft = FALL_TYPES[name]
+        else:
+            v.problem(
+                (*p, "type"),
+                f"{name!r} is not a fall type; expected one of "
+                + ", ".join(FALL_TYPES)
+                + (f" or {own.name}" if own else ""),
+            )
+            continue
+        out.append(Segment(seg.activity, seg.duration_s, {**seg.params, "fall_type": ft}, seg.line))
+    return out
 
 
 def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = None) -> Scenario:
@@ -343,6 +503,9 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
             ("timeline",),
             "missing; expected a list of activities (or a healing/recovery/temperature course)",
         )
+
+    own_fall = _fall_block(v, data["fall"]) if data.get("fall") is not None else None
+    timeline = _fall_types(v, timeline, own_fall, block=data.get("fall") is not None)
 
     faults: list[Fault] = []
     raw_faults = data.get("faults") or []
@@ -416,6 +579,7 @@ def parse_scenario(text: str, file: str = "<memory>", *, sha256: str | None = No
         recovery=recovery,
         temperature=temperature,
         faults=tuple(faults),
+        fall=own_fall,
         source=file,
         sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),
     )
@@ -498,9 +662,16 @@ def _duration(v: _Validator, raw: dict, p: tuple, name: str, rule: Any, params: 
         return None
     if rule == "fall":
         if has_d:
-            v.problem((*p, "duration_s"), "not a field of fall; the fall lasts 3 s plus lie_s")
+            v.problem(
+                (*p, "duration_s"),
+                f"not a field of fall; the fall lasts {FALL_BEFORE_LIE_S:g} s "
+                f"({TOPPLE_BEFORE_LIE_S:g} s with direction) plus lie_s",
+            )
             return None
-        return None if params is None else 3.0 + params["lie_s"]
+        if params is None:
+            return None
+        before = TOPPLE_BEFORE_LIE_S if params.get("direction") else FALL_BEFORE_LIE_S
+        return before + params["lie_s"]
     if not has_d:
         if rule == "required":
             v.problem((*p, "duration_s"), f"missing; expected {_DURATION.expected()}")

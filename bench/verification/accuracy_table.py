@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bench.verification.verdict import Verdict
+from scenarios.falls import FALL_TYPES
+from scenarios.library import FALL_SITES  # noqa: F401  (re-exported for the figures)
 
 #: Level walking on every implant site: the knee tibial tray at three speeds, the tibial plate
 #: and the ankle orthosis at 0.8-1.7 m/s (KA-001), and free-living-like bouts on all six sites.
@@ -52,6 +54,26 @@ LOOKALIKES = (
     "jogging",
     "sit_stand_transitions",
     "daily_living_morning",
+)
+#: The falls taxonomy (scenarios.falls, after SisFall F01-F15): one library scenario per type,
+#: each played on every fall site (``name@site``, scenarios.library.FALL_SITES).
+FALL_TYPE_SCENARIOS = tuple(f"fall_{t}" for t in FALL_TYPES)
+#: The look-alikes played on every fall site (SRS-014): the earlier five and the taxonomy's.
+SITE_LOOKALIKES = (
+    "lookalike_hard_sit",
+    "lookalike_sit_low_quick",
+    "lookalike_collapse_into_chair",
+    "lookalike_lie_down",
+    "lookalike_sit_to_lie",
+    "lookalike_roll_over",
+    "lookalike_jump",
+    "lookalike_jump_reach",
+    "lookalike_near_fall",
+    "stumble",
+    "lookalike_squat",
+    "lookalike_bend_over",
+    "lookalike_kneel_down",
+    "lookalike_sit_on_floor",
 )
 OVERLOAD_SCENARIOS = ("overload_partial_weight_bearing",)
 AT_LIMIT = ("early_post_op_crutches",)

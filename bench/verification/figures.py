@@ -91,6 +91,61 @@ def false_falls(dut, seeds: Sequence[int]) -> list[Figure]:
     return [Figure("SRS-012", sum(false.values()), detail=str(false))]
 
 
+@dataclass(frozen=True)
+class FallTypeCell:
+    """One fall type on one site: falls in the truth, FALL events matched to them."""
+
+    fall_type: str
+    site: str
+    falls: int
+    detected: int
+
+
+def fall_type_cells(dut, seeds: Sequence[int]) -> list[FallTypeCell]:
+    """Every type of the falls taxonomy on every fall site (``name@site``), pooled over seeds."""
+    cells = []
+    for name in lib.FALL_TYPE_SCENARIOS:
+        for site in lib.FALL_SITES:
+            runs = [dut.run_scenario(f"{name}@{site}", s).accuracy() for s in seeds]
+            cells.append(
+                FallTypeCell(
+                    name.removeprefix("fall_"),
+                    site,
+                    sum(a.falls_truth for a in runs),
+                    sum(a.falls_detected for a in runs),
+                )
+            )
+    return cells
+
+
+def fall_types(dut, seeds: Sequence[int]) -> list[Figure]:
+    """SRS-013: the sensitivity of each fall type, pooled over the fall sites and seeds."""
+    cells = fall_type_cells(dut, seeds)
+    out = []
+    for t in dict.fromkeys(c.fall_type for c in cells):
+        mine = [c for c in cells if c.fall_type == t]
+        n, k = sum(c.falls for c in mine), sum(c.detected for c in mine)
+        per_site = ", ".join(f"{c.site} {c.detected}/{c.falls}" for c in mine)
+        out.append(Figure("SRS-013", k / n if n else 0.0, name=t, detail=f"{k}/{n}: {per_site}"))
+    return out
+
+
+def site_lookalike_falls(dut, seeds: Sequence[int]) -> dict[tuple[str, str], int]:
+    """FALL events on each look-alike of SRS-014 on each fall site, summed over seeds."""
+
+    def false(name: str) -> int:
+        return sum(dut.run_scenario(name, s).accuracy().false_falls for s in seeds)
+
+    return {(n, site): false(f"{n}@{site}") for n in lib.SITE_LOOKALIKES for site in lib.FALL_SITES}
+
+
+def false_falls_on_sites(dut, seeds: Sequence[int]) -> list[Figure]:
+    """SRS-014: FALL events on the look-alikes, each played on every fall site."""
+    false = site_lookalike_falls(dut, seeds)
+    hits = {f"{n}@{s}": v for (n, s), v in false.items() if v}
+    return [Figure("SRS-014", sum(false.values()), detail=str(hits) if hits else "none")]
+
+
 def overloads(dut, seeds: Sequence[int]) -> list[Figure]:
     """SRS-020 overloads missed, SRS-021 worst latency, SRS-022 OVERLOAD at the limit."""
     runs = [dut.run_scenario(n, s).accuracy() for n in lib.OVERLOAD_SCENARIOS for s in seeds]
@@ -206,6 +261,8 @@ LIBRARY_FIGURES: tuple[Callable[..., list[Figure]], ...] = (
     reference_pipeline,
     falls,
     false_falls,
+    fall_types,
+    false_falls_on_sites,
     overloads,
     prescribed_limit,
     healing,

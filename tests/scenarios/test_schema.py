@@ -416,7 +416,14 @@ def test_defaults_are_filled():
     assert walk.params["symmetry_index_pct"] == 0.0
     assert walk.params["crutches"] is False
     assert walk.duration_s == 10.0
-    assert fall.params == {"direction": "forward", "lie_s": 60.0}
+    assert fall.params == {
+        "direction": "forward",
+        "lie_s": 60.0,
+        "type": None,
+        "end_posture": None,
+        "impact_g": None,
+        "fall_type": None,  # the earlier topple (scenarios.postures.render_topple)
+    }
     assert fall.duration_s == 3.0 + 60.0
     assert s.duration_s == BASE_DURATION_S
     assert not s.is_digest

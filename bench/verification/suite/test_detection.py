@@ -95,6 +95,27 @@ def test_no_false_falls(dut, seeds, verify):
     verify.check()
 
 
+@allure.feature("Falls")
+@pytest.mark.requirement("SRS-013")
+def test_every_fall_type_detected(dut, seeds, verify):
+    cells = figures.fall_type_cells(dut, seeds)
+    sites = list(dict.fromkeys(c.site for c in cells))
+    rows = ["fall type," + ",".join(sites)]
+    for t in dict.fromkeys(c.fall_type for c in cells):
+        mine = {c.site: c for c in cells if c.fall_type == t}
+        rows.append(t + "," + ",".join(f"{mine[s].detected}/{mine[s].falls}" for s in sites))
+    verify.attach("falls detected per type and site (synthetic)", "\n".join(rows) + "\n", "csv")
+    verify.record(figures.fall_types(dut, seeds))
+    verify.check()
+
+
+@allure.feature("Falls")
+@pytest.mark.requirement("SRS-014")
+def test_no_false_falls_on_any_site(dut, seeds, verify):
+    verify.record(figures.false_falls_on_sites(dut, seeds))
+    verify.check()
+
+
 @allure.feature("Overload")
 @pytest.mark.requirement("SRS-020", "SRS-021", "SRS-022")
 def test_overload_detection(dut, seeds, verify):
