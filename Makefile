@@ -13,7 +13,7 @@ run: bootstrap
 	$(BIN)/smile-bench run $(ARGS)
 
 test: bootstrap
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m "not nightly and not slow" $(ARGS)
 
 nightly: bootstrap
 	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -q -n auto --dist loadgroup -m "nightly or not nightly" --seed 1 --seed 2 --seed 3 $(ARGS)

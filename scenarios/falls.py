@@ -29,8 +29,10 @@ from __future__ import annotations
 import numpy as np
 
 from scenarios import physiology as phys
+from scenarios.gait import render_gait
 from scenarios.model import FallType, Segment
 from scenarios.motion import Context, Impact, Motion, bell, min_jerk, sitting_pose
+from scenarios.postures import render_topple
 
 G = phys.G_MPS2
 #: Hip joint above the floor lying or sitting on it (soft tissue and pelvis, assumption).
@@ -166,8 +168,6 @@ def render_fall(seg: Segment, ctx: Context) -> Motion:
     """A fall of ``seg``'s type (see the module doc), then the lie of ``lie_s``."""
     ft: FallType | None = seg.p("fall_type")
     if ft is None:  # the earlier form, ``direction``: a topple from standing, hard impact
-        from scenarios.postures import render_topple
-
         return render_topple(seg, ctx)
     rng = ctx.rng
     n = ctx.n_samples(seg.duration_s)
@@ -185,8 +185,6 @@ def render_fall(seg: Segment, ctx: Context) -> Motion:
     gait_m = None
     if walking:
         # The fall interrupts a gait at full speed (its termination ramp is never reached).
-        from scenarios.gait import render_gait
-
         speed = ft.speed_mps or (1.0 if ft.start == "walk" else 2.5)
         gait_m = render_gait(Segment(ft.start, GAIT_LEAD_S + 1.0, {"speed_mps": speed}), ctx)
         pre_s = GAIT_LEAD_S
@@ -291,7 +289,8 @@ def render_fall(seg: Segment, ctx: Context) -> Motion:
         m.impacts += [imp for imp in gait_m.impacts if imp.t_s < t_lost + 0.15]
         m.events += [e for e in gait_m.events if e[0] < t_lost + 0.15]
         m.labels.append((0.0, t_lost, ft.start))
-    gain = _landing_gain(ctx, posture)
+    # Arms that break the fall (on a table, on the floor) take the first contact (assumption: half).
+    gain = _landing_gain(ctx, posture) * (0.5 if ft.hands else 1.0)
     seg_pitch = {"trunk": contact[2], "thigh": contact[0], "shank": contact[1]}[ctx.site.segment]
     m.impacts.append(
         Impact(t_hit, 0.5 * impact_g * G * gain, _up_in_segment(seg_pitch, contact[3]), 0.03)

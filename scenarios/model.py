@@ -122,7 +122,7 @@ class FallType:
     impact_g: tuple[float, float]  # peak |a| at the pelvis, g (drawn uniformly)
     descent_s: tuple[float, float]  # loss of balance to floor contact, s (drawn uniformly)
     speed_mps: float = 0.0  # walking or jogging speed it interrupts
-    hands: bool = False  # arms break the fall (a table, the floor): slower, softer
+    hands: bool = False  # arms break the fall: the segment's own floor shock is halved
 
     @property
     def label(self) -> str:

@@ -120,6 +120,7 @@ def run_suite_file(dut: str, out: Path, tmp_path: Path) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow  # three DUTs through the suite; `make parity` runs all of it nightly
 def test_fault_and_brown_out_requirements_have_parity_on_golden_emulated_board_and_rtl(
     tmp_path,
 ):

@@ -40,6 +40,9 @@ from scenarios.capture import write_capture
 from scenarios.generator import render
 from scenarios.physiology import G_MPS2
 
+#: One worker runs the module: its module fixtures run the CLI many times, once.
+pytestmark = pytest.mark.xdist_group("replay_cli")
+
 CLI = [sys.executable, "-m", "bench.cli.main", "replay"]
 START_S = 5.0  # the CSV clock starts here; event t_s count from the first sample
 

@@ -19,7 +19,11 @@ RTL = HDL / "rtl"
 SOURCES = [RTL / "uart_rx.v", RTL / "host_rx.v", HDL / "harness" / "tb_host_rx.v"]
 
 
-@pytest.mark.parametrize("simulator", sim.SIMULATORS)
+@pytest.mark.parametrize(
+    "simulator",
+    # Icarus takes about three times Verilator's time here: it runs nightly (marker slow)
+    [pytest.param(s, marks=pytest.mark.slow) if s == "icarus" else s for s in sim.SIMULATORS],
+)
 def test_host_rx_matches_frame_decoder(simulator: str, build_root: Path) -> None:
     """Valid, corrupted, bad-LEN, garbage-surrounded and hidden frames, a bad stop bit."""
     require(simulator)

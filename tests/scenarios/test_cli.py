@@ -23,6 +23,9 @@ import pytest
 
 from scenarios import library
 
+#: One worker runs the module: its module fixtures run the CLI many times, once.
+pytestmark = pytest.mark.xdist_group("scenarios_cli")
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ORIGINAL = b"original capture bytes, must survive a failed render\n"
 

@@ -25,8 +25,15 @@ def assert_killed(row: dict) -> None:
     )
 
 
+#: The mutants that take longest (the suite runs further before the mutant's first failure):
+#: judged by every `smile-bench run` and `make nightly`, left out of `make test` (marker slow).
+SLOW = ("swapped_axis", "threshold_off_by_one", "dropped_event", "extra_latency")
+
+
 @allure.feature("Mutant DUTs")
-@pytest.mark.parametrize("mutation", list(MUTATIONS))
+@pytest.mark.parametrize(
+    "mutation", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in MUTATIONS]
+)
 def test_the_suite_kills_the_mutant(mutation, verify):
     row = run_mutant(mutation)
     verify.attach("kill", json.dumps(row, indent=1), "json")

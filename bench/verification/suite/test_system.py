@@ -53,6 +53,7 @@ def test_fall_alert_reaches_the_carer(seeds, verify):
 
 @allure.feature("Buffer and absences")
 @pytest.mark.requirement("SRS-072")
+@pytest.mark.slow  # a day of records: judged by `smile-bench run`, not by `make test`
 def test_no_record_lost_through_a_24_hour_reader_absence(seeds, verify):
     away = ScheduleConfig(night_absent_h=None, absences_s=((7 * 3600.0, HORIZON_S),))
     lost, detail = 0, []
