@@ -32,15 +32,18 @@ from scenarios import physiology as phys
 from scenarios.gait import render_gait
 from scenarios.model import FallType, Segment
 from scenarios.motion import Context, Impact, Motion, bell, min_jerk, sitting_pose
-from scenarios.postures import render_topple
+from scenarios.postures import (
+    LIE_LOAD_OF_STAND,
+    LYING_HIP_M,
+    SIT_LOAD_OF_STAND,
+    render_topple,
+)
 
 G = phys.G_MPS2
-#: Hip joint above the floor lying or sitting on it (soft tissue and pelvis, assumption).
-FLOOR_HIP_M = 0.12
+#: Hip joint above the floor lying or sitting on it: the lying posture's (scenarios.postures).
+FLOOR_HIP_M = LYING_HIP_M
 #: Knee on the floor: the knee joint's height (assumption).
 KNEE_FLOOR_M = 0.05
-LIE_LOAD_OF_STAND = 0.08
-SIT_LOAD_OF_STAND = 0.2
 
 #: End postures a fall can leave the body in (drawn by seed among a type's).
 END_POSTURES = (
@@ -188,11 +191,11 @@ def render_fall(seg: Segment, ctx: Context) -> Motion:
         speed = ft.speed_mps or (1.0 if ft.start == "walk" else 2.5)
         gait_m = render_gait(Segment(ft.start, GAIT_LEAD_S + 1.0, {"speed_mps": speed}), ctx)
         pre_s = GAIT_LEAD_S
-        i = min(ctx.n_samples(pre_s), gait_m.n - 1)
-        start = np.array([gait_m.thigh[i], gait_m.shank[i], gait_m.trunk[i], gait_m.roll[i],
-                          gait_m.hip[i, 2]])  # fmt: skip
+        i_lost = min(ctx.n_samples(pre_s), gait_m.n - 1)
+        start = np.array([a[i_lost] for a in (gait_m.thigh, gait_m.shank, gait_m.trunk,
+                                              gait_m.roll, gait_m.hip[:, 2])])  # fmt: skip
         lost = start.copy()
-        v0 = float((gait_m.hip[i, 0] - gait_m.hip[i - 1, 0]) * ctx.rate_hz)
+        v0 = float((gait_m.hip[i_lost, 0] - gait_m.hip[i_lost - 1, 0]) * ctx.rate_hz)
     else:
         start = _start_pose(ft, ctx, chair_m)
         lost, pre_s = _balance_lost_pose(ft, ctx, start, chair_m)
@@ -278,8 +281,7 @@ def render_fall(seg: Segment, ctx: Context) -> Motion:
         # Hand over from the gait to the fall over 0.3 s (C1: no jump in any velocity).
         idx = np.minimum(np.arange(n), gait_m.n - 1)
         w = min_jerk((t - t_lost) / 0.3)
-        gait_x = gait_m.hip[idx, 0]
-        m.hip[:, 0] += gait_x[min(ctx.n_samples(pre_s), gait_m.n - 1)]
+        m.hip[:, 0] += gait_m.hip[i_lost, 0]
         for a_new, a_gait in ((m.thigh, gait_m.thigh), (m.shank, gait_m.shank),
                               (m.trunk, gait_m.trunk), (m.roll, gait_m.roll),
                               (m.yaw, gait_m.yaw), (m.load_bw, gait_m.load_bw)):  # fmt: skip

@@ -20,6 +20,7 @@ from scenarios import physiology as phys
 from scenarios.falls import FLOOR_HIP_M, KNEE_FLOOR_M, LIE_LOAD_OF_STAND, SIT_LOAD_OF_STAND
 from scenarios.model import Segment
 from scenarios.motion import Context, Impact, Motion, min_jerk, sitting_pose
+from scenarios.postures import trunk_gain
 
 G = phys.G_MPS2
 d = np.deg2rad
@@ -60,11 +61,24 @@ def _keyed(ctx: Context, n: int, keys: list[tuple[float, np.ndarray]], label: st
 
 
 def _gain(ctx: Context, on: str) -> float:
-    """The share of a contact's shock the sensor feels: pelvis contacts reach thigh and trunk,
-    knee contacts the shank (assumption, as scenarios.falls)."""
+    """The share of a contact's shock the sensor feels: pelvis contacts reach thigh and trunk
+    (as a seat's, scenarios.postures.trunk_gain), knee contacts the shank (assumption)."""
     if on == "knees":
         return {"trunk": 0.5, "thigh": 0.7, "shank": 1.0}[ctx.site.segment]
-    return {"trunk": 1.0, "thigh": 0.8, "shank": 0.35}[ctx.site.segment]
+    return trunk_gain(ctx)
+
+
+def _out_and_back(seg, ctx, rest, pose, *, t0_s, move_s, hold_s, back_s, label) -> Motion:
+    """Rest until ``t0_s``, move to ``pose`` (done at t1, the event), hold, move back, rest;
+    the move, hold and back durations drawn in that order from their (low, high) ranges."""
+    rng = ctx.rng
+    t1 = t0_s + rng.uniform(*move_s)
+    t2 = t1 + rng.uniform(*hold_s)
+    t3 = t2 + rng.uniform(*back_s)
+    keys = [(0.0, rest), (t0_s, rest), (t1, pose), (t2, pose), (t3, rest), (seg.duration_s, rest)]
+    m = _keyed(ctx, ctx.n_samples(seg.duration_s), keys, label)
+    m.events.append((t1, label, 0.0))
+    return m
 
 
 def render_collapse_into_chair(seg: Segment, ctx: Context) -> Motion:
@@ -109,52 +123,32 @@ def render_sit_to_lie_fast(seg: Segment, ctx: Context) -> Motion:
 
 def render_roll_over(seg: Segment, ctx: Context) -> Motion:
     """Lying on the back, turning onto the side, lying there, turning back (D13)."""
-    rng = ctx.rng
-    n = ctx.n_samples(seg.duration_s)
     supine = np.array([d(-88), d(-88), d(-88), 0.0, BED_HIP_M, LIE_LOAD_OF_STAND])
-    sign = 1.0 if rng.random() < 0.5 else -1.0
+    sign = 1.0 if ctx.rng.random() < 0.5 else -1.0
     side = np.array([d(-20), d(-10), d(0), sign * d(85), BED_HIP_M, LIE_LOAD_OF_STAND])
-    t1 = 1.0 + rng.uniform(1.0, 2.0)
-    t2 = t1 + rng.uniform(2.0, 4.0)
-    keys = [(0.0, supine), (1.0, supine), (t1, side), (t2, side), (t2 + rng.uniform(1.0, 2.0),
-            supine), (seg.duration_s, supine)]  # fmt: skip
-    m = _keyed(ctx, n, keys, "roll_over")
-    m.events.append((t1, "roll_over", 0.0))
-    return m
+    return _out_and_back(seg, ctx, supine, side, t0_s=1.0, move_s=(1.0, 2.0), hold_s=(2.0, 4.0),
+                         back_s=(1.0, 2.0), label="roll_over")  # fmt: skip
 
 
 def render_squat(seg: Segment, ctx: Context) -> Motion:
     """Standing, bending the knees to pick something up from the floor, standing up (D14)."""
     rng = ctx.rng
-    n = ctx.n_samples(seg.duration_s)
-    stand = _standing(ctx)
     knee = d(rng.uniform(90, 130))
     thigh = -knee * 0.6
     squat = np.array([thigh, thigh + knee, d(rng.uniform(30, 50)), 0.0, 0.0, 1.1])
     b = ctx.body
     squat[4] = 0.08 + b.shank_m * np.cos(squat[1]) + b.thigh_m * np.cos(thigh)
-    t1 = 0.8 + rng.uniform(1.0, 1.6)
-    t2 = t1 + rng.uniform(0.8, 2.0)
-    keys = [(0.0, stand), (0.8, stand), (t1, squat), (t2, squat), (t2 + rng.uniform(1.2, 1.8),
-            stand), (seg.duration_s, stand)]  # fmt: skip
-    m = _keyed(ctx, n, keys, "squat")
-    m.events.append((t1, "squat", 0.0))
-    return m
+    return _out_and_back(seg, ctx, _standing(ctx), squat, t0_s=0.8, move_s=(1.0, 1.6),
+                         hold_s=(0.8, 2.0), back_s=(1.2, 1.8), label="squat")  # fmt: skip
 
 
 def render_bend_over(seg: Segment, ctx: Context) -> Motion:
     """Standing, bending at the waist with straight knees, straightening up (D15)."""
     rng = ctx.rng
-    n = ctx.n_samples(seg.duration_s)
     stand = _standing(ctx)
     bent = stand + np.array([d(rng.uniform(5, 15)), 0.0, d(rng.uniform(70, 95)), 0.0, -0.02, 0.0])
-    t1 = 0.8 + rng.uniform(1.0, 1.5)
-    t2 = t1 + rng.uniform(0.5, 2.0)
-    keys = [(0.0, stand), (0.8, stand), (t1, bent), (t2, bent), (t2 + rng.uniform(1.0, 1.5),
-            stand), (seg.duration_s, stand)]  # fmt: skip
-    m = _keyed(ctx, n, keys, "bend_over")
-    m.events.append((t1, "bend_over", 0.0))
-    return m
+    return _out_and_back(seg, ctx, stand, bent, t0_s=0.8, move_s=(1.0, 1.5), hold_s=(0.5, 2.0),
+                         back_s=(1.0, 1.5), label="bend_over")  # fmt: skip
 
 
 def render_kneel_down(seg: Segment, ctx: Context) -> Motion:

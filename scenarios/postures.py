@@ -203,14 +203,14 @@ def render_hard_sit(seg: Segment, ctx: Context) -> Motion:
     t = ctx.t(n)
     t0 = (seg.duration_s - move_s) / 2
     t_hit = t0 + move_s * 0.85
-    m.impacts.append(Impact(t_hit, 3.2 * G * _trunk_gain(ctx), (0.0, 0.0, 1.0), 0.04))
+    m.impacts.append(Impact(t_hit, 3.2 * G * trunk_gain(ctx), (0.0, 0.0, 1.0), 0.04))
     m.load_bw = np.maximum(m.load_bw, 0.6 * ctx.peak_bw("stand_to_sit") * bell(t, t_hit, 0.03))
     m.events = [(t_hit, "hard_sit_impact", 0.0)]
     m.labels = [(0.0, seg.duration_s, "hard_sit")]
     return m
 
 
-def _trunk_gain(ctx: Context) -> float:
+def trunk_gain(ctx: Context) -> float:
     """Seat and floor impacts hit the pelvis: thigh and trunk sensors feel them, the shank less."""
     return {"trunk": 1.0, "thigh": 0.8, "shank": 0.35}[ctx.site.segment]
 
@@ -237,7 +237,7 @@ def render_lie_down_fast(seg: Segment, ctx: Context) -> Motion:
     bed_hip = 0.55  # onto a bed: the pelvis stops at mattress height
     m.hip[:, 2] = ctx.body.standing_hip_m + (bed_hip - ctx.body.standing_hip_m) * x
     m.load_bw = ctx.peak_bw("stand") * (1 - x) + ctx.peak_bw("stand") * LIE_LOAD_OF_STAND * x
-    m.impacts.append(Impact(t0 + move_s * 0.95, 1.2 * G * _trunk_gain(ctx), (1.0, 0.0, 0.0), 0.08))
+    m.impacts.append(Impact(t0 + move_s * 0.95, 1.2 * G * trunk_gain(ctx), (1.0, 0.0, 0.0), 0.08))
     m.events.append((t0 + move_s, "lie_down", 0.0))
     m.labels.append((0.0, seg.duration_s, "lie_down_fast"))
     return m
@@ -348,7 +348,7 @@ def render_topple(seg: Segment, ctx: Context) -> Motion:
         ),
     )
     m.load_bw = np.maximum(m.load_bw, 0.5 * ctx.peak_bw("stumble") * bell(t, t_hit, 0.02))
-    m.impacts.append(Impact(t_hit, 2.5 * G * _trunk_gain(ctx), (0.3, 0.3, 1.0), 0.03))
+    m.impacts.append(Impact(t_hit, 2.5 * G * trunk_gain(ctx), (0.3, 0.3, 1.0), 0.03))
     m.events.append((t_hit, "fall_impact", 0.0))  # value = peak |acc|, filled from the signals
     m.labels += [(0.0, t_hit + 1.0, f"fall_{direction}"), (t_hit + 1.0, seg.duration_s, "long_lie")]
     return m

@@ -117,16 +117,55 @@ class Vec3:
         return f"a list of 3 numbers in {self.lo:g}..{self.hi:g} {self.unit}"
 
     def check(self, value: Any) -> tuple[Any, str | None]:
-        if not isinstance(value, list) or len(value) != 3:
+        return _numbers(value, 3, Num(self.lo, self.hi, self.unit), self.expected())
+
+
+def _numbers(value: Any, count: int, item: Num, expected: str) -> tuple[Any, str | None]:
+    """A list of exactly ``count`` numbers, each checked by ``item``."""
+    if not isinstance(value, list) or len(value) != count:
+        return None, f"{value!r} is not {expected}"
+    out = []
+    for v in value:
+        got, err = item.check(v)
+        if err:
+            return None, f"{value!r}: {err}"
+        out.append(got)
+    return tuple(out), None
+
+
+@dataclass(frozen=True)
+class Range:
+    """Two numbers [low, high] within lo..hi."""
+
+    lo: float
+    hi: float
+    unit: str
+    default: Any = _REQUIRED
+
+    def expected(self) -> str:
+        return f"a list [low, high] of numbers in {self.lo:g}..{self.hi:g} {self.unit}"
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        got, err = _numbers(value, 2, Num(self.lo, self.hi, self.unit), self.expected())
+        if err:
+            return None, err
+        if got[0] > got[1]:
+            return None, f"{value!r} has low above high; expected {self.expected()}"
+        return got, None
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    options: tuple[str, ...]
+    default: Any = _REQUIRED
+
+    def expected(self) -> str:
+        return "a non-empty list of " + ", ".join(self.options)
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, list) or not value or any(v not in self.options for v in value):
             return None, f"{value!r} is not {self.expected()}"
-        item = Num(self.lo, self.hi, self.unit)
-        out = []
-        for v in value:
-            got, err = item.check(v)
-            if err:
-                return None, f"{value!r}: {err}"
-            out.append(got)
-        return tuple(out), None
+        return tuple(value), None
 
 
 @dataclass(frozen=True)
@@ -317,46 +356,6 @@ TOP = {
     "start_time_of_day_h": Num(0, 24, "h", 9.0),
 }
 TOP_SECTIONS = {"patient", "timeline", "healing", "recovery", "temperature", "faults", "fall"}
-
-
-@dataclass(frozen=True)
-class Range:
-    """Two numbers [low, high] within lo..hi."""
-
-    lo: float
-    hi: float
-    unit: str
-    default: Any = _REQUIRED
-
-    def expected(self) -> str:
-        return f"a list [low, high] of numbers in {self.lo:g}..{self.hi:g} {self.unit}"
-
-    def check(self, value: Any) -> tuple[Any, str | None]:
-        if not isinstance(value, list) or len(value) != 2:
-            return None, f"{value!r} is not {self.expected()}"
-        got = []
-        for v in value:
-            x, err = Num(self.lo, self.hi, self.unit).check(v)
-            if err:
-                return None, f"{value!r}: {err}"
-            got.append(x)
-        if got[0] > got[1]:
-            return None, f"{value!r} has low above high; expected {self.expected()}"
-        return tuple(got), None
-
-
-@dataclass(frozen=True)
-class ChoiceList:
-    options: tuple[str, ...]
-    default: Any = _REQUIRED
-
-    def expected(self) -> str:
-        return "a non-empty list of " + ", ".join(self.options)
-
-    def check(self, value: Any) -> tuple[Any, str | None]:
-        if not isinstance(value, list) or not value or any(v not in self.options for v in value):
-            return None, f"{value!r} is not {self.expected()}"
-        return tuple(value), None
 
 
 #: A scenario's own fall type: a lab describes the falls it stages. ``like`` names the library

@@ -271,10 +271,10 @@ def cmd_falls(args: argparse.Namespace) -> int:
     FALL events. Judged as SRS-013 and SRS-014 are."""
     from bench.run.play import ScenarioDut
     from bench.verification import figures
-    from bench.verification.accuracy_table import FALL_SITES
     from bench.verification.requirements import requirements
     from bench.verification.verdict import Verdict, figure_verdict
     from scenarios.falls import FALL_TYPES
+    from scenarios.library import FALL_SITES
 
     if not 1 <= args.seeds <= 100:
         raise UsageError(f"--seeds {args.seeds}: expected 1..100")
@@ -287,10 +287,11 @@ def cmd_falls(args: argparse.Namespace) -> int:
         table.add_column(col)
     cells = figures.fall_type_cells(dut, seeds)
     ok = True
-    for t in dict.fromkeys(c.fall_type for c in cells):
-        mine = {c.site: c for c in cells if c.fall_type == t}
+    for (t, mine), fig in zip(
+        figures.cells_by_type(cells).items(), figures.fall_types(dut, seeds, cells), strict=True
+    ):
         n, k = sum(c.falls for c in mine.values()), sum(c.detected for c in mine.values())
-        verdict = figure_verdict("SRS-013", k / n if n else 0.0, None, reqs)
+        verdict = figure_verdict("SRS-013", fig.value, None, reqs)
         ok &= verdict == Verdict.PASS
         color = "green" if verdict == Verdict.PASS else "red"
         table.add_row(
@@ -298,7 +299,7 @@ def cmd_falls(args: argparse.Namespace) -> int:
             FALL_TYPES[t].code,
             *(f"{mine[s].detected}/{mine[s].falls}" for s in FALL_SITES),
             f"{k}/{n}",
-            f"{k / n:.3f}" if n else "-",
+            f"{fig.value:.3f}" if n else "-",
             f"[{color}]{verdict.name}",
         )
     looks = Table(title=f"FALL events on the look-alikes, {dut.name} (SYNTHETIC, {seed_text})")

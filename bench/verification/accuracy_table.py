@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from bench.verification.verdict import Verdict
 from scenarios.falls import FALL_TYPES
-from scenarios.library import FALL_SITES  # noqa: F401  (re-exported for the figures)
 
 #: Level walking on every implant site: the knee tibial tray at three speeds, the tibial plate
 #: and the ankle orthosis at 0.8-1.7 m/s (KA-001), and free-living-like bouts on all six sites.

@@ -13,6 +13,7 @@ from functools import cache
 
 from bench.verification import accuracy_table as lib
 from bench.verification.stats import Proportion, latency, wilson
+from scenarios.library import FALL_SITES
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def fall_type_cells(dut, seeds: Sequence[int]) -> list[FallTypeCell]:
     """Every type of the falls taxonomy on every fall site (``name@site``), pooled over seeds."""
     cells = []
     for name in lib.FALL_TYPE_SCENARIOS:
-        for site in lib.FALL_SITES:
+        for site in FALL_SITES:
             runs = [dut.run_scenario(f"{name}@{site}", s).accuracy() for s in seeds]
             cells.append(
                 FallTypeCell(
@@ -118,14 +119,24 @@ def fall_type_cells(dut, seeds: Sequence[int]) -> list[FallTypeCell]:
     return cells
 
 
-def fall_types(dut, seeds: Sequence[int]) -> list[Figure]:
-    """SRS-013: the sensitivity of each fall type, pooled over the fall sites and seeds."""
-    cells = fall_type_cells(dut, seeds)
+def cells_by_type(cells: Sequence[FallTypeCell]) -> dict[str, dict[str, FallTypeCell]]:
+    """Fall type -> site -> its cell, in the taxonomy's and the sites' order."""
+    out: dict[str, dict[str, FallTypeCell]] = {}
+    for c in cells:
+        out.setdefault(c.fall_type, {})[c.site] = c
+    return out
+
+
+def fall_types(
+    dut, seeds: Sequence[int], cells: Sequence[FallTypeCell] | None = None
+) -> list[Figure]:
+    """SRS-013: the sensitivity of each fall type, pooled over the fall sites and seeds (of
+    ``cells`` when the caller has them already)."""
     out = []
-    for t in dict.fromkeys(c.fall_type for c in cells):
-        mine = [c for c in cells if c.fall_type == t]
-        n, k = sum(c.falls for c in mine), sum(c.detected for c in mine)
-        per_site = ", ".join(f"{c.site} {c.detected}/{c.falls}" for c in mine)
+    for t, sites in cells_by_type(cells or fall_type_cells(dut, seeds)).items():
+        n = sum(c.falls for c in sites.values())
+        k = sum(c.detected for c in sites.values())
+        per_site = ", ".join(f"{c.site} {c.detected}/{c.falls}" for c in sites.values())
         out.append(Figure("SRS-013", k / n if n else 0.0, name=t, detail=f"{k}/{n}: {per_site}"))
     return out
 
@@ -136,7 +147,7 @@ def site_lookalike_falls(dut, seeds: Sequence[int]) -> dict[tuple[str, str], int
     def false(name: str) -> int:
         return sum(dut.run_scenario(name, s).accuracy().false_falls for s in seeds)
 
-    return {(n, site): false(f"{n}@{site}") for n in lib.SITE_LOOKALIKES for site in lib.FALL_SITES}
+    return {(n, site): false(f"{n}@{site}") for n in lib.SITE_LOOKALIKES for site in FALL_SITES}
 
 
 def false_falls_on_sites(dut, seeds: Sequence[int]) -> list[Figure]:
