@@ -34,6 +34,9 @@ class CoreConfig:
     fall_max_cos_permille: int
     fall_ref_delay: int
     fall_ref_samples: int
+    fall_wait: int
+    fall_rate_dps: int
+    fall_rate_samples: int
     overload_limit: int
     overload_min: int
     overload_hyst: int
@@ -73,6 +76,9 @@ class CoreConfig:
             "fall_max_cos_permille": "FALL_MAX_COS_PERMILLE",
             "fall_ref_delay": "FALL_REF_DELAY_SAMPLES",
             "fall_ref_samples": "FALL_REF_SAMPLES",
+            "fall_wait": "FALL_WAIT_SAMPLES",
+            "fall_rate_dps": "FALL_RATE_DPS",
+            "fall_rate_samples": "FALL_RATE_SAMPLES",
             "overload_limit": "OVERLOAD_LIMIT",
             "overload_min": "OVERLOAD_MIN_SAMPLES",
             "overload_hyst": "OVERLOAD_HYST",
@@ -91,6 +97,12 @@ class CoreConfig:
     def gyro_steps(self) -> bool:
         """Angular-rate step detection: asked for, and the selected gyro channel is enabled."""
         return self.step_mode == 1 and bool((self.channel_enable >> self.gyro_channel) & 1)
+
+    @property
+    def fall_rate_level(self) -> int:
+        """The rate condition in gyro codes (0.1 deg/s); 0 = no condition, as when every gyro
+        channel is disabled (a chip run without its gyroscope still detects falls)."""
+        return 10 * self.fall_rate_dps if (self.channel_enable >> 3) & 7 else 0
 
     @property
     def trunk_steps(self) -> bool:

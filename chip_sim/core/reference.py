@@ -29,11 +29,18 @@ Per sample (index i since the last reset) the core computes:
   sample), x = (f − s) >> 4 in mg: |a| band-passed, whose peak is the trunk's loading bump;
 - walking bouts from the steps: WALK_START at the step that completes WALK_START_STEPS steps
   with gaps ≤ WALK_MAX_GAP_SAMPLES; WALK_END when the gap since the last step exceeds it;
-- falls: an impact (mag ≥ FALL_IMPACT_MG) arms the detector; the peak is tracked for
-  FALL_SETTLE_SAMPLES, then FALL_STILL_SAMPLES samples must stay within FALL_STILL_MG of 1 g and
-  gravity must have turned away from the upright reference (the acceleration summed over
-  FALL_REF_SAMPLES ending FALL_REF_DELAY_SAMPLES before the impact): FALL at the last still
-  sample, value = peak mg;
+- falls: every impact (valid, mag ≥ FALL_IMPACT_MG, and the reference window inside the epoch)
+  (re)arms the detector: impact = i; the upright reference is the acceleration summed over
+  FALL_REF_SAMPLES ending FALL_REF_DELAY_SAMPLES before it; the turn rate is the largest
+  w = max(|gx|, |gy|, |gz|) (codes, no data reads 0) over the FALL_RATE_SAMPLES ending at it; the
+  peak is the largest mag since the detector armed. A later impact re-arms it, so a step taken
+  just before a fall cannot swallow the fall's own impact. For FALL_SETTLE_SAMPLES after the
+  impact the peak is tracked; after that, a sample within FALL_STILL_MG of 1 g counts (its
+  acceleration summed), any other restarts the count. When FALL_STILL_SAMPLES samples have
+  counted, the fall is decided: gravity turned away from the reference (dot < limit as before)
+  and the turn rate ≥ 10·FALL_RATE_DPS (no rate condition while every gyro channel is disabled)
+  → FALL at this sample, value = peak mg; either way the detector disarms. It also disarms
+  when FALL_SETTLE + FALL_WAIT + FALL_STILL samples have passed without the count completing;
 - overload: load > OVERLOAD_LIMIT for OVERLOAD_MIN_SAMPLES → OVERLOAD_START (value = the load
   code where the run began); load < OVERLOAD_LIMIT − OVERLOAD_HYST → OVERLOAD_END (value =
   samples since the run began);
@@ -97,6 +104,7 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
     r_hist: list[int] = []
     ax_valid: list[bool] = []
     acc_hist: list[tuple[int, int, int]] = []
+    rate_hist: list[int] = []
     # step / walk state
     step_count = 0
     peak_avg = 0
@@ -126,6 +134,9 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
     fall_peak = 0
     ref = (0, 0, 0)
     post = [0, 0, 0]
+    still_run = 0
+    rate_at = 0
+    rate_level = cfg.fall_rate_level
     # overload / temperature state
     ov_count = 0
     ov_active = False
@@ -151,6 +162,7 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
         mags.append(mag)
         ax_valid.append(valid)
         acc_hist.append((ax, ay, az) if valid else (0, 0, 0))
+        rate_hist.append(max(0 if c == NO_DATA_CODE else abs(c) for c in row[3:6]))
 
         # --- faults ---------------------------------------------------------------------------
         for ch in range(8):
@@ -243,34 +255,40 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
                 emit(i, EventCode.WALK_START, 0)
 
         # --- falls ------------------------------------------------------------------------------
-        if not fall_armed:
-            lo = i - cfg.fall_ref_delay - cfg.fall_ref_samples + 1
-            if mag >= cfg.fall_impact_mg and valid and lo >= 0:
-                fall_armed = True
-                impact_i = i
-                fall_peak = mag
-                window = acc_hist[lo : i - cfg.fall_ref_delay + 1]
-                ref = (
-                    sum(a[0] for a in window),
-                    sum(a[1] for a in window),
-                    sum(a[2] for a in window),
-                )
-                post = [0, 0, 0]
-        else:
+        lo = i - cfg.fall_ref_delay - cfg.fall_ref_samples + 1
+        if mag >= cfg.fall_impact_mg and valid and lo >= 0:
+            fall_peak = max(fall_peak, mag) if fall_armed else mag
+            fall_armed = True
+            impact_i = i
+            window = acc_hist[lo : i - cfg.fall_ref_delay + 1]
+            ref = (
+                sum(a[0] for a in window),
+                sum(a[1] for a in window),
+                sum(a[2] for a in window),
+            )
+            rate_at = max(rate_hist[max(0, i - cfg.fall_rate_samples + 1) : i + 1])
+            post = [0, 0, 0]
+            still_run = 0
+        elif fall_armed:
             since = i - impact_i
             if since <= cfg.fall_settle:
                 fall_peak = max(fall_peak, mag)
-            elif not valid or abs(mag - 1000) > cfg.fall_still_mg:
-                fall_armed = False
             else:
-                post[0] += ax
-                post[1] += ay
-                post[2] += az
-                if since == cfg.fall_settle + cfg.fall_still:
+                if valid and abs(mag - 1000) <= cfg.fall_still_mg:
+                    still_run += 1
+                    post[0] += ax
+                    post[1] += ay
+                    post[2] += az
+                else:
+                    still_run = 0
+                    post = [0, 0, 0]
+                if still_run == cfg.fall_still:
                     dot = ref[0] * post[0] + ref[1] * post[1] + ref[2] * post[2]
                     limit = cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
-                    if dot < limit:
+                    if dot < limit and rate_at >= rate_level:
                         emit(i, EventCode.FALL, fall_peak)
+                    fall_armed = False
+                elif since == cfg.fall_settle + cfg.fall_wait + cfg.fall_still:
                     fall_armed = False
 
         # --- overload ---------------------------------------------------------------------------

@@ -39,17 +39,8 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     if n == 0:
         return ev, []
     enabled = [(cfg.channel_enable >> ch) & 1 == 1 for ch in range(8)]
-
-    def column(ch: int) -> np.ndarray:
-        return codes[:, ch] if enabled[ch] else np.full(n, NO_DATA_CODE, dtype=np.int16)
-
-    ax, ay, az = column(0), column(1), column(2)
-    valid = (ax != NO_DATA_CODE) & (ay != NO_DATA_CODE) & (az != NO_DATA_CODE)
-    sq = ax.astype(np.float64) ** 2
-    sq += ay.astype(np.float64) ** 2
-    sq += az.astype(np.float64) ** 2
-    mag = np.where(valid, isqrt_array(sq), np.int32(1000))
-    del sq
+    column = _columns(codes, cfg)
+    ax, ay, az, valid, mag = _acceleration(column)
 
     # --- faults: sparse runs; ``active`` keeps (start, end) intervals per channel for STATUS ----
     active: list[tuple[int, int, int]] = []  # (channel, first active sample, end)
@@ -108,41 +99,8 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
     if bout_active and last_step + gap + 1 < n:
         emit(last_step + gap + 1, EventCode.WALK_END, bout_steps)
 
-    # --- falls: only the few impacts are examined, on slices --------------------------------
-    reach = cfg.fall_ref_delay + cfg.fall_ref_samples - 1
-    impacts = np.flatnonzero(valid & (mag >= cfg.fall_impact_mg))
-    busy = -1
-    for i in impacts[impacts >= reach].tolist():
-        if i <= busy:
-            continue
-        e = i + cfg.fall_settle + cfg.fall_still
-        if e >= n:
-            break  # still armed when the epoch ends: no decision
-        s0 = i + cfg.fall_settle + 1
-        window = valid[s0 : e + 1] & (np.abs(mag[s0 : e + 1] - 1000) <= cfg.fall_still_mg)
-        if not window.all():
-            busy = s0 + int(np.argmin(window))
-            continue
-        peak = int(mag[i : i + cfg.fall_settle + 1].max())
-        lo = i - reach
-        acc_ref = np.stack(
-            (
-                ax[lo : lo + cfg.fall_ref_samples],
-                ay[lo : lo + cfg.fall_ref_samples],
-                az[lo : lo + cfg.fall_ref_samples],
-            )
-        ).astype(np.int64)
-        ok_ref = valid[lo : lo + cfg.fall_ref_samples]
-        ref = (acc_ref * ok_ref).sum(axis=1)
-        post = (
-            np.stack((ax[s0 : e + 1], ay[s0 : e + 1], az[s0 : e + 1])).astype(np.int64).sum(axis=1)
-        )
-        if (
-            int(ref @ post)
-            < cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
-        ):
-            emit(e, EventCode.FALL, peak)
-        busy = e
+    # --- falls: only the impacts are examined, on slices --------------------------------------
+    _falls(ax, ay, az, valid, mag, [column(ch) for ch in (3, 4, 5)], cfg, emit)
 
     # --- overload ----------------------------------------------------------------------------
     raw = column(6)
@@ -195,6 +153,93 @@ def run_epoch(codes: np.ndarray, cfg: CoreConfig, *, offset: int, reset_reason: 
         flags[lo:hi] |= 1 << ch
     status["fault_flags"] = flags
     return ev, list(map(tuple, status.tolist()))
+
+
+def _columns(codes: np.ndarray, cfg: CoreConfig):
+    """Channel k's codes, NO_DATA while CHANNEL_ENABLE disables it."""
+    n = len(codes)
+
+    def column(ch: int) -> np.ndarray:
+        if (cfg.channel_enable >> ch) & 1:
+            return codes[:, ch]
+        return np.full(n, NO_DATA_CODE, dtype=np.int16)
+
+    return column
+
+
+def _acceleration(column):
+    """(ax, ay, az, valid, mag): mag = isqrt(ax² + ay² + az²), 1000 where an axis has no data."""
+    ax, ay, az = column(0), column(1), column(2)
+    valid = (ax != NO_DATA_CODE) & (ay != NO_DATA_CODE) & (az != NO_DATA_CODE)
+    sq = ax.astype(np.float64) ** 2
+    sq += ay.astype(np.float64) ** 2
+    sq += az.astype(np.float64) ** 2
+    return ax, ay, az, valid, np.where(valid, isqrt_array(sq), np.int32(1000))
+
+
+def fall_decisions_of(codes: np.ndarray, cfg: CoreConfig) -> list[tuple[int, int, int, int]]:
+    """:func:`fall_decisions` of one epoch's codes."""
+    column = _columns(codes, cfg)
+    return fall_decisions(*_acceleration(column), [column(ch) for ch in (3, 4, 5)], cfg)
+
+
+def _falls(ax, ay, az, valid, mag, gyro, cfg: CoreConfig, emit) -> None:
+    limit = cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
+    for j, peak, dot, rate_at in fall_decisions(ax, ay, az, valid, mag, gyro, cfg):
+        if dot < limit and rate_at >= cfg.fall_rate_level:
+            emit(j, EventCode.FALL, peak)
+
+
+def fall_decisions(
+    ax, ay, az, valid, mag, gyro, cfg: CoreConfig
+) -> list[tuple[int, int, int, int]]:
+    """Every sample at which the fall rule of ``reference`` decides (its stillness complete), as
+    (sample, peak mg, reference · stillness, turn rate in codes); FALL where the dot product is
+    below the turn limit and the rate reaches FALL_RATE_DPS. Each impact re-arms the detector,
+    so impact i looks for its stillness before the next impact only. Which samples decide does
+    not depend on FALL_MAX_COS_PERMILLE or FALL_RATE_DPS (tools/tune_falls.py relies on it)."""
+    n = len(mag)
+    reach = cfg.fall_ref_delay + cfg.fall_ref_samples - 1
+    impacts = np.flatnonzero(valid & (mag >= cfg.fall_impact_mg))
+    impacts = impacts[impacts >= reach].tolist()
+    out: list[tuple[int, int, int, int]] = []
+    if not impacts:
+        return out
+    settle, still, wait, n_ref = (
+        cfg.fall_settle,
+        cfg.fall_still,
+        cfg.fall_wait,
+        cfg.fall_ref_samples,
+    )
+    is_still = valid & (np.abs(mag - 1000) <= cfg.fall_still_mg)
+    idx = np.arange(n)
+    run = idx - np.maximum.accumulate(np.where(is_still, -1, idx))  # still samples ending at j
+    rate = np.zeros(n, dtype=np.int32)
+    for g in gyro:
+        rate = np.maximum(rate, np.where(g == NO_DATA_CODE, 0, np.abs(g.astype(np.int32))))
+    acc = (ax, ay, az)
+    peak = None  # the episode's peak while armed
+    for k, i in enumerate(impacts):
+        nxt = impacts[k + 1] if k + 1 < len(impacts) else n
+        tracked = int(mag[i : min(i + settle, nxt - 1) + 1].max())
+        peak = tracked if peak is None else max(peak, tracked)
+        give_up = i + settle + wait + still
+        lo, hi = i + settle + still, min(give_up, nxt - 1, n - 1)
+        hits = np.flatnonzero(run[lo : hi + 1] >= still) if lo <= hi else []
+        if not len(hits):
+            if hi == give_up:  # disarmed before the next impact: a new episode follows
+                peak = None
+            continue
+        j = lo + int(hits[0])
+        r0 = i - reach
+        ok = valid[r0 : r0 + n_ref]
+        ref = [int(np.where(ok, a[r0 : r0 + n_ref], 0).astype(np.int64).sum()) for a in acc]
+        post = [int(a[j - still + 1 : j + 1].astype(np.int64).sum()) for a in acc]
+        dot = ref[0] * post[0] + ref[1] * post[1] + ref[2] * post[2]
+        rate_at = int(rate[max(0, i - cfg.fall_rate_samples + 1) : i + 1].max())
+        out.append((j, peak, dot, rate_at))
+        peak = None
+    return out
 
 
 def _sharpness_peaks(mag: np.ndarray, cfg: CoreConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,9 @@ REGISTER_PORTS = {
     "FALL_MAX_COS_PERMILLE": "fall_max_cos_permille",
     "FALL_REF_DELAY_SAMPLES": "fall_ref_delay_samples",
     "FALL_REF_SAMPLES": "fall_ref_samples",
+    "FALL_WAIT_SAMPLES": "fall_wait_samples",
+    "FALL_RATE_DPS": "fall_rate_dps",
+    "FALL_RATE_SAMPLES": "fall_rate_samples",
     "STATUS_PERIOD_SAMPLES": "status_period",
 }
 #: the order of chip_sim.core.events.ORDER among these codes

@@ -44,6 +44,9 @@ module regfile (
     output reg  [31:0] fall_max_cos_permille,
     output reg  [31:0] fall_ref_delay_samples,
     output reg  [31:0] fall_ref_samples,
+    output reg  [31:0] fall_wait_samples,
+    output reg  [31:0] fall_rate_dps,
+    output reg  [31:0] fall_rate_samples,
     output reg  [31:0] overload_limit,
     output reg  [31:0] overload_min_samples,
     output reg  [31:0] overload_hyst,
@@ -81,13 +84,16 @@ module regfile (
             step_trunk_slow_shift <= 32'sd5;
             walk_start_steps <= 32'sd4;
             walk_max_gap_samples <= 32'sd200;
-            fall_impact_mg <= 32'sd4000;
-            fall_settle_samples <= 32'sd50;
+            fall_impact_mg <= 32'sd1600;
+            fall_settle_samples <= 32'sd40;
             fall_still_samples <= 32'sd100;
             fall_still_mg <= 32'sd150;
-            fall_max_cos_permille <= 32'sd500;
+            fall_max_cos_permille <= 32'sd800;
             fall_ref_delay_samples <= 32'sd100;
             fall_ref_samples <= 32'sd32;
+            fall_wait_samples <= 32'sd120;
+            fall_rate_dps <= 32'sd90;
+            fall_rate_samples <= 32'sd10;
             overload_limit <= 32'sd32767;
             overload_min_samples <= 32'sd10;
             overload_hyst <= 32'sd50;
@@ -221,6 +227,18 @@ module regfile (
                         fall_ref_samples <= wdata;
                         status <= 3'd0;
                     end else status <= 3'd5;
+                    8'h37: if (v >= 32'sd0 && v <= 32'sd500) begin
+                        fall_wait_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h3B: if (v >= 32'sd0 && v <= 32'sd2000) begin
+                        fall_rate_dps <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
+                    8'h3C: if (v >= 32'sd1 && v <= 32'sd128) begin
+                        fall_rate_samples <= wdata;
+                        status <= 3'd0;
+                    end else status <= 3'd5;
                     8'h38: if (v >= 32'sd0 && v <= 32'sd32767) begin
                         overload_limit <= wdata;
                         status <= 3'd0;
@@ -300,6 +318,9 @@ module regfile (
                     8'h34: rdata <= fall_max_cos_permille;
                     8'h35: rdata <= fall_ref_delay_samples;
                     8'h36: rdata <= fall_ref_samples;
+                    8'h37: rdata <= fall_wait_samples;
+                    8'h3B: rdata <= fall_rate_dps;
+                    8'h3C: rdata <= fall_rate_samples;
                     8'h38: rdata <= overload_limit;
                     8'h39: rdata <= overload_min_samples;
                     8'h3A: rdata <= overload_hyst;

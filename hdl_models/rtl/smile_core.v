@@ -13,8 +13,8 @@
 //
 // Sample interface (the analog front end's side)
 //   i_sample_valid  one-clock strobe with i_codes (channel k at [16k+15:16k], ICD codes) while
-//                   o_sample_ready is high. A sample takes about 50 clocks plus the fall reference
-//                   sum (<= 130 clocks) at an impact, far below the 9216 clocks of a 100 Hz sample.
+//                   o_sample_ready is high. A sample takes about 50 clocks plus the fall windows'
+//                   reads (<= 260 clocks) at an impact, far below the 9216 clocks of a 100 Hz sample.
 //   Disabled channels (CHANNEL_ENABLE) read as NO_DATA.
 //
 // Host-port sample replay (docs/host-replay.md, chip_sim/core/host.py): with STIM_SOURCE = 1 the
@@ -108,6 +108,7 @@ module smile_core #(
     wire [31:0] r_stim_source;
     wire [31:0] r_sharp_min, r_adapt_shift, r_refractory, r_walk_start, r_walk_gap;
     wire [31:0] r_impact, r_settle, r_still, r_still_mg, r_cos, r_ref_delay, r_ref_samples;
+    wire [31:0] r_wait, r_rate_dps, r_rate_samples;
     wire [31:0] r_ov_limit, r_ov_min, r_ov_hyst, r_temp_limit, r_temp_hyst, r_temp_min;
     wire [31:0] r_sat, r_stuck, r_stuck_mask, r_dropout;
     wire [31:0] r_step_mode, r_gyro_axis, r_swing_min, r_hs_level, r_stance_min, r_half_stride;
@@ -158,6 +159,9 @@ module smile_core #(
         .fall_max_cos_permille  (r_cos),
         .fall_ref_delay_samples (r_ref_delay),
         .fall_ref_samples       (r_ref_samples),
+        .fall_wait_samples      (r_wait),
+        .fall_rate_dps          (r_rate_dps),
+        .fall_rate_samples      (r_rate_samples),
         .overload_limit         (r_ov_limit),
         .overload_min_samples   (r_ov_min),
         .overload_hyst          (r_ov_hyst),
@@ -298,6 +302,9 @@ module smile_core #(
         .i_ax               (cur[15:0]),
         .i_ay               (cur[31:16]),
         .i_az               (cur[47:32]),
+        .i_gx               (cur[63:48]),
+        .i_gy               (cur[79:64]),
+        .i_gz               (cur[95:80]),
         .i_mag              (mag),
         .i_impact_mg        (r_impact),
         .i_settle_samples   (r_settle),
@@ -306,6 +313,10 @@ module smile_core #(
         .i_max_cos_permille (r_cos),
         .i_ref_delay_samples(r_ref_delay),
         .i_ref_samples      (r_ref_samples),
+        .i_wait_samples     (r_wait),
+        .i_rate_dps         (r_rate_dps),
+        .i_rate_samples     (r_rate_samples),
+        .i_gyro_on          (|r_channel_enable[5:3]),
         .o_ready            (fall_ready),
         .o_fall             (fall_hit),
         .o_peak_mg          (fall_peak)

@@ -198,27 +198,66 @@ def test_trunk_steps_keep_mode_0s_refractory_and_adaptive_rules():
     assert events(run_both(codes, TRUNK | {"STEP_TRUNK_FAST_SHIFT": 6}), EventCode.STEP) == []
 
 
-def test_fall_needs_impact_stillness_and_a_turned_posture():
-    n = 1200
+def toppling(n: int = 1200, impact_at: int = 600, rate_dps: int = 150) -> np.ndarray:
+    """Standing, then turning at ``rate_dps`` about y for the 30 samples before an impact of
+    5.8 g, then lying still (gravity on x)."""
     codes = standing(n).astype(np.int64)
-    codes[600, :3] = (0, 3000, 5000)  # impact ≈ 5.8 g
-    codes[601:, :3] = (1000, 0, 0)  # lying: gravity on x
-    codes[601:, :3] += np.random.default_rng(1).integers(-3, 4, size=(n - 601, 3))
-    out = run_both(codes.astype(np.int16))
-    fall = events(out, EventCode.FALL)
+    codes[impact_at - 30 : impact_at, 4] = rate_dps * 10
+    codes[impact_at, :3] = (0, 3000, 5000)
+    codes[impact_at + 1 :, :3] = (1000, 0, 0)
+    codes[impact_at + 1 :, :3] += np.random.default_rng(1).integers(
+        -3, 4, size=(n - impact_at - 1, 3)
+    )
+    return codes
+
+
+# The reset values (the hip preset): FALL_SETTLE_SAMPLES 40, FALL_STILL_SAMPLES 100,
+# FALL_WAIT_SAMPLES 120, FALL_RATE_DPS 90 over FALL_RATE_SAMPLES 10.
+
+
+def test_fall_needs_impact_stillness_a_turned_posture_and_a_turn_rate():
+    out = run_both(toppling().astype(np.int16))
     peak = int(np.sqrt(3000**2 + 5000**2))
-    assert fall == [(600 + 50 + 100, peak)]  # settle 50 + still 100 samples after the impact
+    assert events(out, EventCode.FALL) == [(600 + 40 + 100, peak)]  # settle, then still
+    slow = run_both(toppling(rate_dps=80).astype(np.int16))  # below FALL_RATE_DPS 90
+    assert events(slow, EventCode.FALL) == []
+    # without a gyroscope the rate condition is off, not failed
+    no_gyro = run_both(toppling(rate_dps=0).astype(np.int16), {"CHANNEL_ENABLE": 0xC7})
+    assert events(no_gyro, EventCode.FALL) == [(740, peak)]
+    # the rate window ends at the impact: a turn 20 samples before it is outside 10 samples
+    early = toppling(rate_dps=0)
+    early[560:580, 4] = 1500
+    assert events(run_both(early.astype(np.int16)), EventCode.FALL) == []
+    assert events(run_both(early.astype(np.int16), {"FALL_RATE_SAMPLES": 50}), EventCode.FALL)
+
+
+def test_a_later_impact_rearms_and_the_peak_is_the_episodes():
+    """A step's impact 30 samples before the fall must not swallow the fall's own impact: the
+    fall is decided from the later impact, with the larger of the two as its value."""
+    codes = toppling()
+    codes[570, :3] = (0, 0, 7000)  # the step: bigger, while still upright
+    out = run_both(codes.astype(np.int16))
+    assert events(out, EventCode.FALL) == [(740, 7000)]
+
+
+def test_stillness_may_begin_within_the_wait_and_not_later():
+    codes = toppling()
+    codes[641:700, 0] += 400  # moving on the floor until 700: stillness from 700 to 799
+    assert events(run_both(codes.astype(np.int16)), EventCode.FALL)[0][0] == 799
+    late = toppling()
+    late[641:762, 0] += 400  # stillness starts at 762 > 600 + 40 + 120 + 1
+    assert events(run_both(late.astype(np.int16)), EventCode.FALL) == []
+    assert events(run_both(late.astype(np.int16), {"FALL_WAIT_SAMPLES": 200}), EventCode.FALL)
 
 
 def test_no_fall_when_the_posture_stays_upright_or_motion_goes_on():
     codes = standing(1200).astype(np.int64)
-    codes[600, 2] = 6000  # a jump landing: big impact, then standing upright
+    codes[590:600, 4] = 2000  # a quick turn and a jump landing: then standing upright
+    codes[600, 2] = 6000
     out = run_both(codes.astype(np.int16))
     assert len(out.of(EventCode.FALL)) == 0
-    lying = standing(1200).astype(np.int64)
-    lying[600, :3] = (0, 0, 6000)
-    lying[601:, :3] = (1000, 0, 0)
-    lying[700, 0] = 1500  # moving inside the stillness window: not a fall (yet)
+    lying = toppling()
+    lying[700::50, 0] = 1500  # moving every half second on the floor: never still long enough
     out = run_both(lying.astype(np.int16))
     assert len(out.of(EventCode.FALL)) == 0
 

@@ -13,15 +13,20 @@ run's registers, none of these scenarios has a brown-out (asserted):
   (FAULT_SAT_SAMPLES = FAULT_DROPOUT_SAMPLES = 1, FAULT_STUCK_SAMPLES = 2), every channel in
   FAULT_STUCK_MASK, channel 4 disabled, and falls made sensitive (FALL_SETTLE_SAMPLES = 0,
   FALL_IMPACT_MG = 2000, FALL_STILL_SAMPLES = 10, FALL_STILL_MG = 2000,
-  FALL_MAX_COS_PERMILLE = 1000): thousands of FAULT_STUCK and a few FALLs;
-- "fall_forward-edge": the largest reference window (FALL_REF_DELAY_SAMPLES = 400,
-  FALL_REF_SAMPLES = 128), FALL_SETTLE_SAMPLES = 0, FALL_IMPACT_MG = 1500, FALL_STILL_SAMPLES = 10:
+  FALL_MAX_COS_PERMILLE = 1000, FALL_RATE_DPS = 0): thousands of FAULT_STUCK and a few FALLs;
+- "fall_forward-edge": the largest reference and rate windows (FALL_REF_DELAY_SAMPLES = 400,
+  FALL_REF_SAMPLES = 128, FALL_RATE_SAMPLES = 128, FALL_WAIT_SAMPLES = 500),
+  FALL_SETTLE_SAMPLES = 0, FALL_IMPACT_MG = 1500, FALL_STILL_SAMPLES = 10:
   several impacts, three FALLs;
+- "fall_trip_walk_forward@knee_tibial_tray", "fall_slip_walk_lateral@lower_back": taxonomy falls
+  on the tibia and lower-back presets; "fall_forward-no-gyro": every gyro channel disabled (the
+  rate condition off);
 - "fall-boundaries": a hand-made stream (``synthetic_codes``) at the fall rule's boundaries (an
-  impact before the reference window exists, the peak on the last settle sample, NO_DATA while
-  settling and while still, a disarming sample that is itself an impact, stillness at exactly
-  +-FALL_STILL_MG, dot == limit and one below it, an impact of exactly FALL_IMPACT_MG) and fault
-  runs at exactly +-full scale and one below.
+  impact before the reference window exists, NO_DATA while settling and while still, impacts
+  that re-arm while settling and while still, the turn rate exactly at the level on the rate
+  window's first sample and one below it, stillness at exactly +-FALL_STILL_MG, dot == limit and
+  one below it, an impact of exactly FALL_IMPACT_MG, stillness beginning on the last sample the
+  wait allows and one after it) and fault runs at exactly +-full scale and one below.
 
 Each case asserts the model events it is meant to exercise, so no case passes vacuously. All 8
 channels go to a ``$readmemh`` hex file and the harness ``hdl_models/harness/tb_fall_fault.v``
@@ -74,6 +79,9 @@ REGISTERS = (
     "FALL_MAX_COS_PERMILLE",
     "FALL_REF_DELAY_SAMPLES",
     "FALL_REF_SAMPLES",
+    "FALL_WAIT_SAMPLES",
+    "FALL_RATE_DPS",
+    "FALL_RATE_SAMPLES",
     "STATUS_PERIOD_SAMPLES",
 )
 CODES = (
@@ -102,6 +110,7 @@ CASES: dict[str, tuple[str, dict[str, int], tuple[EventCode, ...]]] = {
             "FALL_STILL_SAMPLES": 10,
             "FALL_STILL_MG": 2000,
             "FALL_MAX_COS_PERMILLE": 1000,
+            "FALL_RATE_DPS": 0,
         },
         (*FAULTS, EventCode.FALL),
     ),
@@ -115,77 +124,131 @@ CASES: dict[str, tuple[str, dict[str, int], tuple[EventCode, ...]]] = {
             "FALL_STILL_SAMPLES": 10,
             "FALL_STILL_MG": 300,
             "FALL_MAX_COS_PERMILLE": 1000,
+            "FALL_RATE_SAMPLES": 128,
+            "FALL_WAIT_SAMPLES": 500,
         },
         (EventCode.FALL,),
     ),
+    # the taxonomy on its placements' presets, and a chip without its gyroscope
+    "fall_trip_walk_forward@knee_tibial_tray": (
+        "fall_trip_walk_forward@knee_tibial_tray",
+        {},
+        (EventCode.FALL,),
+    ),
+    "fall_slip_walk_lateral@lower_back": (
+        "fall_slip_walk_lateral@lower_back",
+        {},
+        (EventCode.FALL,),
+    ),
+    "fall_forward-no-gyro": ("fall_forward", {"CHANNEL_ENABLE": 0xC7}, (EventCode.FALL,)),
     "fall-boundaries": ("", {}, (*FAULTS, EventCode.FALL)),  # synthetic_codes()
 }
 
 
-SETTLE, STILL = 20, 30
+SETTLE, STILL, WAIT = 20, 30, 15
+#: The fall registers of "fall-boundaries" (the others at reset: FALL_STILL_MG 150, reference 32
+#: samples ending 100 before the impact, rate window 10 samples).
+BOUNDARY_REGISTERS = {
+    "FALL_IMPACT_MG": 4000,
+    "FALL_SETTLE_SAMPLES": SETTLE,
+    "FALL_STILL_SAMPLES": STILL,
+    "FALL_WAIT_SAMPLES": WAIT,
+    "FALL_MAX_COS_PERMILLE": 500,
+    "FALL_RATE_DPS": 70,
+}
 UP = (0, 0, 1000)
 LYING = (1000, 0, 0)
+FAST = 1000  # a turn rate well above FALL_RATE_DPS 70 (codes of 0.1 deg/s)
 
 
 def synthetic_codes() -> np.ndarray:
-    """Hand-made accelerometer stream hitting the fall rule's boundaries (FALL_SETTLE_SAMPLES =
-    20, FALL_STILL_SAMPLES = 30, the other registers at reset: impact 4000 mg, still 150 mg,
-    reference 32 samples ending 100 before the impact, cos 500), and fault runs at full scale."""
+    """Hand-made stream hitting the fall rule's boundaries (BOUNDARY_REGISTERS), after fault runs
+    at full scale in its first 1000 samples."""
     acc: list[tuple[int, int, int]] = []
+    rate: dict[tuple[int, int], int] = {}  # (sample, gyro channel) -> code
 
-    def add(a: tuple[int, int, int], n: int = 1) -> None:
+    def add(a: tuple[int, int, int], n: int = 1) -> int:
         acc.extend([a] * n)
+        return len(acc) - n
+
+    def impact(a: tuple[int, int, int], turn: int = FAST) -> int:
+        i = add(a)
+        rate[(i, 3)] = turn
+        return i
 
     add(UP, 5)
     add((0, 0, 5000))  # an impact before the reference window exists (lo < 0): not armed
     add(UP, 194)
     add((NO_DATA_CODE, 0, 30000))  # no data: mag = 1000, not an impact
-    # A: FALL whose peak is the last settle sample (since == SETTLE); NO_DATA while settling
-    add((0, 0, -5000))
+    add(UP, 800)
+    # A: FALL when the stillness counts from the first sample after the settle time; NO_DATA
+    # while settling; the turn rate exactly FALL_RATE_DPS, on the first sample of the rate window
+    i = impact((0, 0, -5000), turn=0)
+    rate[(i - 9, 3)] = 700
     for s in range(1, SETTLE + 1):
-        add(
-            (NO_DATA_CODE, 0, 0)
-            if s == 5
-            else ((0, 0, 7000) if s == SETTLE else (0, 0, 3000 + 10 * s))
-        )
-    add(LYING, STILL)  # FALL at since == SETTLE + STILL, value 7000
+        add((NO_DATA_CODE, 0, 0) if s == 5 else (0, 0, 3000 + 10 * s))
+    add(LYING, STILL)  # FALL at since == SETTLE + STILL, value 5000
     add(UP, 200)
-    # B: disarmed at since == SETTLE + 1 by an impact-sized sample, which does not re-arm
-    add((0, 0, 4500))
+    # A2: the rate one below the level (a negative code), the level just outside the window
+    i = impact((0, 0, -5000), turn=0)
+    rate[(i - 9, 5)] = -699
+    rate[(i - 10, 3)] = 2000
     add((0, 0, 2000), SETTLE)
-    add((6000, 0, 0))
-    add(LYING, 100)  # would be a FALL had the disarming sample re-armed
+    add(LYING, STILL)
+    add(UP, 200)
+    # B: an impact while settling re-arms; the value is the episode's peak (the first impact)
+    impact((0, 0, 6000))
+    add((0, 0, 2000), 10)
+    impact((0, 0, 4500), turn=800)
+    add((0, 0, 2000), SETTLE)
+    add(LYING, STILL)  # FALL at the second impact + SETTLE + STILL, value 6000
     add(UP, 200)
     # C: still at the band's edges (1150 and 850 mg), upright: dot >= limit, no FALL
-    add((0, 0, 4000))  # exactly FALL_IMPACT_MG
+    impact((0, 0, 4000))  # exactly FALL_IMPACT_MG
     add((0, 0, 2000), SETTLE)
     add((0, 0, 1150), STILL // 2)
     add((0, 0, 850), STILL - STILL // 2)
     add(UP, 200)
     # D: dot == limit exactly (cos = 0.5: mag 999 at (866, 0, 500)): not a FALL
-    add((0, 0, 9000))
+    impact((0, 0, 9000))
     add((0, 0, 2000), SETTLE)
     add((866, 0, 500), STILL)
     add(UP, 200)
     # E: dot one step below the limit: FALL
-    add((0, 0, 9000))
+    impact((0, 0, 9000))
     add((0, 0, 2000), SETTLE)
     add((866, 0, 499))
     add((866, 0, 500), STILL - 1)
     add(UP, 200)
-    # F: NO_DATA while still disarms; G: 151 mg off 1 g disarms
-    for bad in ((NO_DATA_CODE, 0, 1000), (1151, 0, 0)):
-        add((0, 0, 8000))
+    # F: NO_DATA while still restarts the count (FALL 61 samples after the impact)
+    impact((0, 0, 8000))
+    add((0, 0, 2000), SETTLE)
+    add(LYING, 10)
+    add((NO_DATA_CODE, 0, 1000))
+    add(LYING, 100)
+    add(UP, 200)
+    # G: 151 mg off 1 g until the stillness would begin one sample after the wait: no FALL;
+    # H: until it begins on the last sample allowed: decided on the give-up sample, a FALL
+    for late in (WAIT + 1, WAIT):
+        impact((0, 0, 8000))
         add((0, 0, 2000), SETTLE)
-        add(LYING, 10)
-        add(bad)
+        add((1151, 0, 0), late)
         add(LYING, 100)
         add(UP, 200)
+    # J: an impact during the stillness re-arms: FALL SETTLE + STILL after it, value 8000
+    impact((0, 0, 8000))
+    add((0, 0, 2000), SETTLE)
+    add(LYING, 10)
+    impact((6000, 0, 0))
+    add(LYING, SETTLE + STILL + 50)
+    add(UP, 200)
     n = len(acc)
     codes = np.zeros((n, 8), dtype=np.int16)
     codes[:, :3] = np.array(acc, dtype=np.int16)
     rng = np.random.default_rng(SEED)
     codes[:, 3:8] = rng.integers(-50, 50, size=(n, 5))  # gyro, load, temperature: not stuck
+    for (i, ch), code in rate.items():
+        codes[i, ch] = code
     # fault runs: exactly full scale (saturation, not stuck), one below (stuck), at -full scale
     codes[100:125, 3] = 20000
     codes[300:330, 4] = -20000
@@ -226,7 +289,7 @@ def make_case(name: str, directory: Path) -> Path:
         registers = copy.deepcopy(run.registers)
     else:
         codes = synthetic_codes()
-        registers = RegisterFile({"FALL_SETTLE_SAMPLES": SETTLE, "FALL_STILL_SAMPLES": STILL})
+        registers = RegisterFile(BOUNDARY_REGISTERS)
     for key, value in overrides.items():
         registers.set(key, value)
     out = Chip(registers).run(codes)
