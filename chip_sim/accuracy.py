@@ -108,6 +108,19 @@ class ScenarioAccuracy:
         return (self.step_count_chip - self.step_count_truth) / self.step_count_truth
 
 
+def fall_latencies(impacts, falls) -> list[float]:
+    """Each fall's latency: its impact is detected by the first FALL at or after it and before
+    the next impact (times in any one unit, sorted); unmatched FALLs are false."""
+    latencies, used = [], set()
+    for k, t in enumerate(impacts):
+        nxt = impacts[k + 1] if k + 1 < len(impacts) else np.inf
+        cands = [j for j, d in enumerate(falls) if t <= d < nxt and j not in used]
+        if cands:
+            used.add(cands[0])
+            latencies.append(float(falls[cands[0]] - t))
+    return latencies
+
+
 def _times(events: np.ndarray, code: EventCode, rate_hz: float) -> np.ndarray:
     return events["stream_index"][events["code"] == int(code)] / rate_hz
 
@@ -160,13 +173,7 @@ def evaluate(
 
     impacts = truth_events[truth_events["kind"] == "fall_impact"]["t_s"]
     falls_t = _times(events, EventCode.FALL, rate_hz)
-    latencies, used = [], set()
-    for k, t in enumerate(impacts):
-        nxt = impacts[k + 1] if k + 1 < len(impacts) else np.inf
-        cands = [j for j, d in enumerate(falls_t) if t <= d < nxt and j not in used]
-        if cands:
-            used.add(cands[0])
-            latencies.append(float(falls_t[cands[0]] - t))
+    latencies = fall_latencies(impacts, falls_t)
 
     starts = truth_events[truth_events["kind"] == "overload_start"]
     ends = truth_events[truth_events["kind"] == "overload_end"]

@@ -83,6 +83,13 @@ def run_scenario(
     )
 
 
+def digitise(r: Rendering, seed: int, frontend: FrontEnd | None = None) -> Codes:
+    """A rendering through the front end at the chip rate; its noise stream derives from
+    ``seed`` (the same codes for every run of one scenario and seed)."""
+    rng = np.random.default_rng([seed, 1])
+    return (frontend or FrontEnd()).digitise(r, rng=rng, rate_hz=CHIP_RATE_HZ)
+
+
 def run_rendering(
     r: Rendering,
     seed: int,
@@ -94,8 +101,7 @@ def run_rendering(
 ) -> PipelineRun:
     """A rendering (a scenario's, or a digest's raw window) through the front end and the golden
     core; the front end's noise stream derives from ``seed``."""
-    rng = np.random.default_rng([seed, 1])
-    codes = (frontend or FrontEnd()).digitise(r, rng=rng, rate_hz=CHIP_RATE_HZ)
+    codes = digitise(r, seed, frontend)
     patient = r.scenario.patient
     regs = registers_for(
         patient.implant_site,

@@ -307,8 +307,7 @@ def library_case(name: str, seed: int, *, clks_per_sample: int = 0) -> CoreCase:
     WHOLE_MAX_S, else a WINDOW_S window from 10 s before its first walking bout; for a weeks-long
     course, its first full-detail digest window. Codes come through the front end exactly as in
     ``chip_sim.pipeline.run_scenario`` (same seed, same registers)."""
-    from chip_sim.afe import FrontEnd
-    from chip_sim.pipeline import CHIP_RATE_HZ, run_scenario
+    from chip_sim.pipeline import digitise, run_scenario
     from chip_sim.presets import registers_for
     from scenarios import library
     from scenarios.digest import render_digest
@@ -318,9 +317,7 @@ def library_case(name: str, seed: int, *, clks_per_sample: int = 0) -> CoreCase:
     if scenario.is_digest:
         digest = render_digest(scenario, seed)
         rendering = digest.windows[0][1]
-        codes = FrontEnd().digitise(
-            rendering, rng=np.random.default_rng([seed, 1]), rate_hz=CHIP_RATE_HZ
-        )
+        codes = digitise(rendering, seed)
         site = SITES[scenario.patient.implant_site]
         regs = registers_for(
             scenario.patient.implant_site,

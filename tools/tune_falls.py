@@ -36,10 +36,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.verification import accuracy_table as lib
-from chip_sim.afe import FrontEnd
+from chip_sim.accuracy import fall_latencies
 from chip_sim.core.config import CoreConfig
 from chip_sim.core.vectorised import fall_decisions_of
-from chip_sim.pipeline import CHIP_RATE_HZ
+from chip_sim.pipeline import CHIP_RATE_HZ, digitise
 from chip_sim.presets import PLACEMENT_OF_SITE, preset
 from chip_sim.registers import RegisterFile
 from scenarios import library
@@ -89,28 +89,21 @@ def scenarios(placement: str) -> list[tuple[str, str]]:
 
 
 def codes_of(names, seeds):
-    """(kind, truth impact samples, codes) per scenario and seed, digitised as the suite does."""
+    """(kind, truth impact times in s, codes) per scenario and seed, digitised as the suite does
+    (chip_sim.pipeline.digitise)."""
     runs = []
     for (name, kind), seed in itertools.product(names, seeds):
         r = render(library.load(name), seed)
-        codes = FrontEnd().digitise(r, rng=np.random.default_rng([seed, 1]), rate_hz=CHIP_RATE_HZ)
-        truth = r.events[r.events["kind"] == "fall_impact"]["t_s"]
-        impacts = [int(np.ceil(t * CHIP_RATE_HZ)) for t in truth]
-        runs.append((kind, impacts, codes.codes, name))
+        impacts = r.events[r.events["kind"] == "fall_impact"]["t_s"]
+        runs.append((kind, impacts, digitise(r, seed).codes, name))
     return runs
 
 
-def matched(decided: list[int], impacts: list[int]) -> tuple[int, int]:
-    """(falls detected, false FALLs): a fall is detected by the first FALL after its impact and
-    before the next one (chip_sim.accuracy)."""
-    found, used = 0, set()
-    for k, t in enumerate(impacts):
-        nxt = impacts[k + 1] if k + 1 < len(impacts) else np.inf
-        hit = next((j for j in decided if t <= j < nxt and j not in used), None)
-        if hit is not None:
-            used.add(hit)
-            found += 1
-    return found, len(decided) - found
+def matched(decided_s, impacts_s) -> tuple[int, int]:
+    """(falls detected, false FALLs), matched as the suite matches them
+    (chip_sim.accuracy.fall_latencies)."""
+    found = len(fall_latencies(impacts_s, decided_s))
+    return found, len(decided_s) - found
 
 
 def sweep(placement: str, runs, grid):
@@ -126,7 +119,11 @@ def sweep(placement: str, runs, grid):
             false = 0
             where = defaultdict(int)
             for (kind, impacts, _, name), dec in zip(runs, decisions, strict=True):
-                hit = [j for j, _, dot, rate in dec if dot < cos * scale and rate >= 10 * dps]
+                hit = [
+                    j / CHIP_RATE_HZ
+                    for j, _, dot, rate in dec
+                    if dot < cos * scale and rate >= 10 * dps
+                ]
                 found, wrong = matched(hit, impacts)
                 false += wrong
                 if wrong:

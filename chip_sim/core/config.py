@@ -99,6 +99,12 @@ class CoreConfig:
         return self.step_mode == 1 and bool((self.channel_enable >> self.gyro_channel) & 1)
 
     @property
+    def fall_turn_limit(self) -> int:
+        """ref · post below this = gravity turned: FALL_MAX_COS_PERMILLE scaled by the two
+        windows' lengths and 1 g (1000 mg) each."""
+        return self.fall_max_cos_permille * self.fall_ref_samples * self.fall_still * 1000
+
+    @property
     def fall_rate_level(self) -> int:
         """The rate condition in gyro codes (0.1 deg/s); 0 = no condition, as when every gyro
         channel is disabled (a chip run without its gyroscope still detects falls)."""

@@ -284,8 +284,7 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
                     post = [0, 0, 0]
                 if still_run == cfg.fall_still:
                     dot = ref[0] * post[0] + ref[1] * post[1] + ref[2] * post[2]
-                    limit = cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
-                    if dot < limit and rate_at >= rate_level:
+                    if dot < cfg.fall_turn_limit and rate_at >= rate_level:
                         emit(i, EventCode.FALL, fall_peak)
                     fall_armed = False
                 elif since == cfg.fall_settle + cfg.fall_wait + cfg.fall_still:

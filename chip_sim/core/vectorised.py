@@ -184,9 +184,8 @@ def fall_decisions_of(codes: np.ndarray, cfg: CoreConfig) -> list[tuple[int, int
 
 
 def _falls(ax, ay, az, valid, mag, gyro, cfg: CoreConfig, emit) -> None:
-    limit = cfg.fall_max_cos_permille * cfg.fall_ref_samples * cfg.fall_still * 1000
     for j, peak, dot, rate_at in fall_decisions(ax, ay, az, valid, mag, gyro, cfg):
-        if dot < limit and rate_at >= cfg.fall_rate_level:
+        if dot < cfg.fall_turn_limit and rate_at >= cfg.fall_rate_level:
             emit(j, EventCode.FALL, peak)
 
 
