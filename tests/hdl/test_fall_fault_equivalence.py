@@ -35,8 +35,8 @@ streams them inside the HDL (masking disabled channels, computing the magnitude 
 (skipped only when not installed; the taxonomy cases run on Icarus nightly).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
-``FALL_FAULT_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache, one
-directory per xdist worker so parallel workers never build into the same directory.
+``FALL_FAULT_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache,
+one directory shared by the xdist workers (the build is locked: hdl_models.sim).
 """
 
 from __future__ import annotations

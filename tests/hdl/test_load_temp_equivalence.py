@@ -18,8 +18,8 @@ and the harness ``hdl_models/harness/tb_load_temp.v`` streams them inside the HD
 (skipped only when not installed).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
-``LOAD_TEMP_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache, one directory
-per xdist worker so parallel workers never build into the same directory.
+``LOAD_TEMP_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache,
+one directory shared by the xdist workers (the build is locked: hdl_models.sim).
 """
 
 from __future__ import annotations

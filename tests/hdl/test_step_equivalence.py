@@ -12,8 +12,8 @@ and gyroscope axes go to a
 own against ``math.isqrt``. Runs on Icarus and Verilator (skipped only when not installed).
 
 One build per simulator: the stimulus path is passed at run time (in the case JSON named by
-``STEP_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache, one directory per
-xdist worker so parallel workers never build into the same directory.
+``STEP_CASE_JSON``), not as a parameter. Builds are cached under pytest's cache,
+one directory shared by the xdist workers (the build is locked: hdl_models.sim).
 """
 
 from __future__ import annotations
