@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chip_sim.icd import EventCode
+from scenarios.falls import END_POSTURES
 
 STEP_TOLERANCE_S = 0.150
 BOUT_EDGE_S = 1
@@ -100,6 +101,9 @@ class ScenarioAccuracy:
     false_overloads: int = 0
     #: Judged seconds: (walking detected, walking missed, rest recognised, rest taken as walking).
     walking_seconds_counts: tuple[int, int, int, int] = (0, 0, 0, 0)
+    #: Per fall in the truth: (its end posture, detected); the posture is "" where the truth
+    #: names none (the library's topples).
+    fall_outcomes: tuple[tuple[str, bool], ...] = ()
 
     @property
     def step_count_error(self) -> float:
@@ -108,17 +112,39 @@ class ScenarioAccuracy:
         return (self.step_count_chip - self.step_count_truth) / self.step_count_truth
 
 
-def fall_latencies(impacts, falls) -> list[float]:
-    """Each fall's latency: its impact is detected by the first FALL at or after it and before
-    the next impact (times in any one unit, sorted); unmatched FALLs are false."""
-    latencies, used = [], set()
+def fall_matches(impacts, falls) -> list[int | None]:
+    """Per impact, the index of the FALL that detects it, or None: the first FALL at or after
+    the impact and before the next impact (times in any one unit, sorted); unmatched FALLs are
+    false."""
+    out: list[int | None] = []
+    used: set[int] = set()
     for k, t in enumerate(impacts):
         nxt = impacts[k + 1] if k + 1 < len(impacts) else np.inf
         cands = [j for j, d in enumerate(falls) if t <= d < nxt and j not in used]
-        if cands:
-            used.add(cands[0])
-            latencies.append(float(falls[cands[0]] - t))
-    return latencies
+        out.append(cands[0] if cands else None)
+        used.update(cands[:1])
+    return out
+
+
+def fall_latencies(impacts, falls) -> list[float]:
+    """Each detected fall's latency (decision − impact), matched by :func:`fall_matches`."""
+    return [
+        float(falls[j] - t)
+        for t, j in zip(impacts, fall_matches(impacts, falls), strict=True)
+        if j is not None
+    ]
+
+
+def _end_postures(truth_events: np.ndarray, impacts) -> list[str]:
+    """Each impact's end posture: the truth's first ``fall_end_posture`` after it and before the
+    next impact ("" when there is none)."""
+    marks = truth_events[truth_events["kind"] == "fall_end_posture"]
+    out = []
+    for k, t in enumerate(impacts):
+        nxt = impacts[k + 1] if k + 1 < len(impacts) else np.inf
+        after = marks[(marks["t_s"] >= t) & (marks["t_s"] < nxt)]
+        out.append(END_POSTURES[int(after["value"][0])] if len(after) else "")
+    return out
 
 
 def _times(events: np.ndarray, code: EventCode, rate_hz: float) -> np.ndarray:
@@ -174,6 +200,13 @@ def evaluate(
     impacts = truth_events[truth_events["kind"] == "fall_impact"]["t_s"]
     falls_t = _times(events, EventCode.FALL, rate_hz)
     latencies = fall_latencies(impacts, falls_t)
+    outcomes = tuple(
+        zip(
+            _end_postures(truth_events, impacts),
+            (j is not None for j in fall_matches(impacts, falls_t)),
+            strict=True,
+        )
+    )
 
     starts = truth_events[truth_events["kind"] == "overload_start"]
     ends = truth_events[truth_events["kind"] == "overload_end"]
@@ -212,6 +245,7 @@ def evaluate(
         falls_detected=len(latencies),
         fall_latencies_s=latencies,
         false_falls=len(falls_t) - len(latencies),
+        fall_outcomes=outcomes,
         overloads_truth=n_long,
         overloads_detected=len(ov_lat),
         overload_latencies_s=ov_lat,

@@ -2,7 +2,7 @@
 never on the suite's seeds (1-2 by default, 1-10 nightly) that then judge them (SRS-010..014).
 
     .venv/bin/python tools/tune_falls.py [--placement hip|tibia|lower-back]
-                                         [--seeds 101 ... 120] [--grid small|full]
+                                         [--seeds 101 ... 120] [--grid small|full|preset]
 
 The placement's scenarios: every fall type and look-alike played on its fall sites
 (``name@site``, scenarios.library.FALL_SITES), the library's four topples, and the library's own
@@ -10,7 +10,8 @@ scenarios of the placement's sites (walking, stairs, jogging, free living, trans
 codes come from the same front end as the suite (chip_sim.pipeline), then the golden model's
 fall decisions (chip_sim.core.vectorised.fall_decisions_of) for each set of the grid's
 window registers; the two thresholds (FALL_MAX_COS_PERMILLE, FALL_RATE_DPS) only filter those
-decisions, so they are swept without re-running the model.
+decisions, so they are swept without re-running the model. ``--grid preset`` keeps the
+placement's window registers as they are and sweeps only the two thresholds.
 
 Ranked by the false FALLs of the set plus those of its looser neighbour (cos + 50 permille,
 rate - 10 deg/s: a margin, so that the held-out seeds do not meet a look-alike sitting on the
@@ -19,8 +20,9 @@ Of the sets that score alike with the best, the middle one (in grid order) is pr
 choice. Then the next nine, each with the per-type sensitivity (synthetic) and where the false
 FALLs are; exit 1 when even the best raises a false FALL.
 
-Tuned 2026-12-07 on seeds 101-120 (full grid); the choices are in chip_sim/spec/presets.yaml and
-the reset values of registers.yaml (hip); the figures are in docs/plan/issue-15.md.
+Tuned 2026-12-07 on seeds 101-120 (full grid), the thresholds re-chosen with ``--grid preset``
+after the rate hold (sitting 4); the choices are in chip_sim/spec/presets.yaml and the reset
+values of registers.yaml (hip); the figures are in docs/plan/issue-15.md.
 """
 
 from __future__ import annotations
@@ -70,6 +72,14 @@ GRIDS = {
 }
 COS_PERMILLE = (300, 400, 500, 600, 700, 800, 900)
 RATE_DPS = (0, 30, 50, 70, 90, 110, 130, 150, 180, 220, 260, 300)
+
+
+def grid_of(placement: str, name: str) -> dict[str, tuple[int, ...]]:
+    """The window registers' values to try: a named grid, or ``preset``: the placement's own."""
+    if name != "preset":
+        return GRIDS[name]
+    now = RegisterFile(preset(placement))  # the preset over the reset values
+    return {k: (int(now[k]),) for k in GRIDS["small"]}
 
 
 def scenarios(placement: str) -> list[tuple[str, str]]:
@@ -152,7 +162,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--placement", choices=("hip", "tibia", "lower-back"), default="hip")
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(101, 121)))
-    p.add_argument("--grid", choices=tuple(GRIDS), default="small")
+    p.add_argument("--grid", choices=(*GRIDS, "preset"), default="small")
     args = p.parse_args()
     if set(args.seeds) & set(range(1, 11)):
         print(
@@ -167,7 +177,7 @@ def main() -> int:
         f"{args.placement}: {len(names)} scenarios x {len(args.seeds)} seeds "
         f"(SYNTHETIC, seeds {args.seeds[0]}-{args.seeds[-1]}), {n_falls} falls"
     )
-    rows = sweep(args.placement, runs, GRIDS[args.grid])
+    rows = sweep(args.placement, runs, grid_of(args.placement, args.grid))
     if rows[0][0]:
         print("no set raises no false FALL with its margin; the fewest false FALLs first:")
     for false, worst, total, topple, chosen, sens, where in rows[:10]:

@@ -267,13 +267,14 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
 
 
 def cmd_falls(args: argparse.Namespace) -> int:
-    """Per fall type and site: falls detected of falls in the truth; per look-alike and site:
-    FALL events. Judged as SRS-013 and SRS-014 are."""
+    """Per fall type and site: falls detected of falls in the truth; the same per end posture
+    and site (no requirement: the evidence of KA-004); per look-alike and site: FALL events.
+    Judged as SRS-013 and SRS-014 are."""
     from bench.run.play import ScenarioDut
     from bench.verification import figures
     from bench.verification.requirements import requirements
     from bench.verification.verdict import Verdict, figure_verdict
-    from scenarios.falls import FALL_TYPES
+    from scenarios.falls import END_POSTURES, FALL_TYPES
     from scenarios.library import FALL_SITES
 
     if not 1 <= args.seeds <= 100:
@@ -302,6 +303,17 @@ def cmd_falls(args: argparse.Namespace) -> int:
             f"{fig.value:.3f}" if n else "-",
             f"[{color}]{verdict.name}",
         )
+    postures = Table(
+        title=f"falls detected per end posture and site, {dut.name} (SYNTHETIC, {seed_text})"
+    )
+    for col in ("end posture", *FALL_SITES, "all"):
+        postures.add_column(col)
+    by_posture = figures.end_posture_counts(dut, seeds)
+    for posture in END_POSTURES:
+        mine = {s: by_posture.get((posture, s), (0, 0)) for s in FALL_SITES}
+        n, k = sum(c[0] for c in mine.values()), sum(c[1] for c in mine.values())
+        if n:
+            postures.add_row(posture, *(f"{c[1]}/{c[0]}" for c in mine.values()), f"{k}/{n}")
     looks = Table(title=f"FALL events on the look-alikes, {dut.name} (SYNTHETIC, {seed_text})")
     for col in ("look-alike", *FALL_SITES):
         looks.add_column(col)
@@ -313,6 +325,7 @@ def cmd_falls(args: argparse.Namespace) -> int:
     ok &= verdict == Verdict.PASS
     console = Console(width=160)
     console.print(table)
+    console.print(postures)
     console.print(looks)
     console.print(f"SRS-014: {total} FALL events on look-alikes - {verdict.name}")
     return 0 if ok else 1

@@ -119,6 +119,22 @@ def fall_type_cells(dut, seeds: Sequence[int]) -> list[FallTypeCell]:
     return cells
 
 
+def end_posture_counts(dut, seeds: Sequence[int]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(end posture, site) -> (falls in the truth, detected) over the falls taxonomy's types
+    and ``seeds``: which end postures a placement cannot tell from where it started."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for name in lib.FALL_TYPE_SCENARIOS:
+        for site in FALL_SITES:
+            for seed in seeds:
+                for posture, found in (
+                    dut.run_scenario(f"{name}@{site}", seed).accuracy().fall_outcomes
+                ):
+                    cell = counts.setdefault((posture, site), [0, 0])
+                    cell[0] += 1
+                    cell[1] += int(found)
+    return {key: (n, k) for key, (n, k) in counts.items()}
+
+
 def cells_by_type(cells: Sequence[FallTypeCell]) -> dict[str, dict[str, FallTypeCell]]:
     """Fall type -> site -> its cell, in the taxonomy's and the sites' order."""
     out: dict[str, dict[str, FallTypeCell]] = {}

@@ -31,16 +31,16 @@ Per sample (index i since the last reset) the core computes:
   with gaps ≤ WALK_MAX_GAP_SAMPLES; WALK_END when the gap since the last step exceeds it;
 - falls: every impact (valid, mag ≥ FALL_IMPACT_MG, and the reference window inside the epoch)
   (re)arms the detector: impact = i; the upright reference is the acceleration summed over
-  FALL_REF_SAMPLES ending FALL_REF_DELAY_SAMPLES before it; the turn rate is the largest
-  w = max(|gx|, |gy|, |gz|) (codes, no data reads 0) over the FALL_RATE_SAMPLES ending at it; the
-  peak is the largest mag since the detector armed. A later impact re-arms it, so a step taken
-  just before a fall cannot swallow the fall's own impact. For FALL_SETTLE_SAMPLES after the
-  impact the peak is tracked; after that, a sample within FALL_STILL_MG of 1 g counts (its
-  acceleration summed), any other restarts the count. When FALL_STILL_SAMPLES samples have
-  counted, the fall is decided: gravity turned away from the reference (dot < limit as before)
-  and the turn rate ≥ 10·FALL_RATE_DPS (no rate condition while every gyro channel is disabled)
-  → FALL at this sample, value = peak mg; either way the detector disarms. It also disarms
-  when FALL_SETTLE + FALL_WAIT + FALL_STILL samples have passed without the count completing;
+  FALL_REF_SAMPLES ending FALL_REF_DELAY_SAMPLES before it; the turn rate is the largest w =
+  max(|gx|, |gy|, |gz|) (codes, no data reads 0) over the FALL_RATE_SAMPLES ending at it or, like
+  the peak (the largest mag), at any impact since the detector armed. A later impact re-arms it,
+  so a step taken just before a fall cannot swallow the fall's own impact. For FALL_SETTLE_SAMPLES
+  after the impact the peak is tracked; after that, a sample within FALL_STILL_MG of 1 g counts
+  (its acceleration summed), any other restarts the count. When FALL_STILL_SAMPLES samples have
+  counted, the fall is decided: gravity turned away from the reference (dot < limit as before) and
+  the turn rate ≥ 10·FALL_RATE_DPS (no rate condition while every gyro channel is disabled) → FALL
+  at this sample, value = peak mg; either way the detector disarms. It also disarms when
+  FALL_SETTLE + FALL_WAIT + FALL_STILL samples have passed without the count completing;
 - overload: load > OVERLOAD_LIMIT for OVERLOAD_MIN_SAMPLES → OVERLOAD_START (value = the load
   code where the run began); load < OVERLOAD_LIMIT − OVERLOAD_HYST → OVERLOAD_END (value =
   samples since the run began);
@@ -257,6 +257,7 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
         # --- falls ------------------------------------------------------------------------------
         lo = i - cfg.fall_ref_delay - cfg.fall_ref_samples + 1
         if mag >= cfg.fall_impact_mg and valid and lo >= 0:
+            was_armed = fall_armed
             fall_peak = max(fall_peak, mag) if fall_armed else mag
             fall_armed = True
             impact_i = i
@@ -266,7 +267,10 @@ def _epoch(cfg: CoreConfig, offset: int, ev: list, status: list):
                 sum(a[1] for a in window),
                 sum(a[2] for a in window),
             )
-            rate_at = max(rate_hist[max(0, i - cfg.fall_rate_samples + 1) : i + 1])
+            # held over the episode, like the peak: a fall's later contacts (a hand, then the
+            # hip; a bounce) re-arm the detector after the segment has stopped turning
+            rate_now = max(rate_hist[max(0, i - cfg.fall_rate_samples + 1) : i + 1])
+            rate_at = max(rate_at, rate_now) if was_armed else rate_now
             post = [0, 0, 0]
             still_run = 0
         elif fall_armed:

@@ -194,8 +194,9 @@ def fall_decisions(
 ) -> list[tuple[int, int, int, int]]:
     """Every sample at which the fall rule of ``reference`` decides (its stillness complete), as
     (sample, peak mg, reference · stillness, turn rate in codes); FALL where the dot product is
-    below the turn limit and the rate reaches FALL_RATE_DPS. Each impact re-arms the detector,
-    so impact i looks for its stillness before the next impact only. Which samples decide does
+    below the turn limit and the rate (the largest at any impact of the episode) reaches
+    FALL_RATE_DPS. Each impact re-arms the detector, so impact i looks for its stillness before
+    the next impact only. Which samples decide does
     not depend on FALL_MAX_COS_PERMILLE or FALL_RATE_DPS (tools/tune_falls.py relies on it)."""
     n = len(mag)
     reach = cfg.fall_ref_delay + cfg.fall_ref_samples - 1
@@ -217,10 +218,13 @@ def fall_decisions(
     for g in gyro:
         rate = np.maximum(rate, np.where(g == NO_DATA_CODE, 0, np.abs(g.astype(np.int32))))
     acc = (ax, ay, az)
-    peak = None  # the episode's peak while armed
+    peak = None  # the episode's peak and turn rate while armed (None: disarmed)
+    held = 0
     for k, i in enumerate(impacts):
         nxt = impacts[k + 1] if k + 1 < len(impacts) else n
         tracked = int(mag[i : min(i + settle, nxt - 1) + 1].max())
+        rate_now = int(rate[max(0, i - cfg.fall_rate_samples + 1) : i + 1].max())
+        held = rate_now if peak is None else max(held, rate_now)
         peak = tracked if peak is None else max(peak, tracked)
         give_up = i + settle + wait + still
         lo, hi = i + settle + still, min(give_up, nxt - 1, n - 1)
@@ -235,8 +239,7 @@ def fall_decisions(
         ref = [int(np.where(ok, a[r0 : r0 + n_ref], 0).astype(np.int64).sum()) for a in acc]
         post = [int(a[j - still + 1 : j + 1].astype(np.int64).sum()) for a in acc]
         dot = ref[0] * post[0] + ref[1] * post[1] + ref[2] * post[2]
-        rate_at = int(rate[max(0, i - cfg.fall_rate_samples + 1) : i + 1].max())
-        out.append((j, peak, dot, rate_at))
+        out.append((j, peak, dot, held))
         peak = None
     return out
 

@@ -8,7 +8,8 @@
 //           FALL_REF_SAMPLES + 1), armed or not:
 //             peak = armed ? max(peak, mag) : mag; armed, impact = i,
 //             ref = sum of a[lo .. i - FALL_REF_DELAY_SAMPLES],
-//             rate = max of w[max(0, i - FALL_RATE_SAMPLES + 1) .. i], post = (0, 0, 0), run = 0
+//             rate = max(armed ? rate : 0, w[max(0, i - FALL_RATE_SAMPLES + 1) .. i]),
+//             post = (0, 0, 0), run = 0
 //   else armed: since = i - impact
 //             since <= FALL_SETTLE_SAMPLES:                      peak = max(peak, mag)
 //             else: still = valid and |mag - 1000| <= FALL_STILL_MG
@@ -173,7 +174,9 @@ module fall_detector (
                     ref_x      <= 32'sd0;
                     ref_y      <= 32'sd0;
                     ref_z      <= 32'sd0;
-                    rate       <= 16'd0;
+                    // held over the episode, like the peak: a fall's later contacts (a hand,
+                    // then the hip) re-arm after the segment has stopped turning
+                    if (!armed) rate <= 16'd0;
                     rd_addr    <= lo_addr;
                     left       <= i_ref_samples;
                     rate_len   <= rate_n;

@@ -88,7 +88,7 @@ module regfile (
             fall_settle_samples <= 32'sd40;
             fall_still_samples <= 32'sd100;
             fall_still_mg <= 32'sd150;
-            fall_max_cos_permille <= 32'sd800;
+            fall_max_cos_permille <= 32'sd700;
             fall_ref_delay_samples <= 32'sd100;
             fall_ref_samples <= 32'sd32;
             fall_wait_samples <= 32'sd120;

@@ -100,6 +100,15 @@ def test_falls_command_prints_every_type_and_lookalike_on_every_site():
         assert ft.code in row and row.count("/3") == 4, row  # 3 falls on each of 4 sites
     for needle in ("lookalike_kneel_down", "lookalike_sit_on_floor", "SRS-014"):
         assert needle in p.stdout
+    # the same falls per end posture: every fall has one, and the totals agree
+    lines = p.stdout.splitlines()
+    start = next(k for k, line in enumerate(lines) if "per end posture and site" in line)
+    end = next(k for k, line in enumerate(lines) if "on the look-alikes" in line)
+    cells = [line.split("│")[-2].strip() for line in lines[start:end] if line.count("/") == 5]
+    by_type = [line.split("│")[-4].strip() for line in lines[:start] if line.count("/") == 5]
+    assert len(cells) >= 5 and len(by_type) == len(FALL_TYPES)
+    totals = [[sum(int(c.split("/")[i]) for c in col) for i in (0, 1)] for col in (cells, by_type)]
+    assert totals[0] == totals[1] and totals[0][1] == 12 * len(FALL_TYPES), totals
     verdicts = [line for line in p.stdout.splitlines() if "PASS" in line or "FAIL" in line]
     assert p.returncode == (1 if any("FAIL" in v for v in verdicts) else 0)
 

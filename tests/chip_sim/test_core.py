@@ -240,6 +240,24 @@ def test_a_later_impact_rearms_and_the_peak_is_the_episodes():
     assert events(out, EventCode.FALL) == [(740, 7000)]
 
 
+def test_the_turn_rate_is_held_over_the_episode_and_forgotten_after_it():
+    """A fall's later contact (a bounce 20 samples after the impact, when the segment has stopped
+    turning) re-arms the detector but keeps the rate of the turn before the first contact."""
+    codes = toppling()
+    codes[620, :3] = (2500, 0, 0)
+    peak = int(np.sqrt(3000**2 + 5000**2))
+    assert events(run_both(codes.astype(np.int16)), EventCode.FALL) == [(620 + 40 + 100, peak)]
+    # an episode that gave up (fast turn and impact, then no stillness within the wait) leaves
+    # nothing behind: a slow topple later is judged on its own rate
+    later = toppling(n=2000, impact_at=1200, rate_dps=80)
+    later[270:300, 4] = 1500
+    later[300, :3] = (0, 0, 3000)
+    later[301:600, 0] += 400
+    assert events(run_both(later.astype(np.int16)), EventCode.FALL) == []
+    later[1170:1200, 4] = 1500  # the same topple, turning fast: detected
+    assert events(run_both(later.astype(np.int16)), EventCode.FALL)
+
+
 def test_stillness_may_begin_within_the_wait_and_not_later():
     codes = toppling()
     codes[641:700, 0] += 400  # moving on the floor until 700: stillness from 700 to 799

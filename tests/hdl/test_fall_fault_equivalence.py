@@ -161,9 +161,11 @@ LYING = (1000, 0, 0)
 FAST = 1000  # a turn rate well above FALL_RATE_DPS 70 (codes of 0.1 deg/s)
 
 
-def synthetic_codes() -> np.ndarray:
+def synthetic_codes(falls: list[tuple[int, int]] | None = None) -> np.ndarray:
     """Hand-made stream hitting the fall rule's boundaries (BOUNDARY_REGISTERS), after fault runs
-    at full scale in its first 1000 samples."""
+    at full scale in its first 1000 samples; ``falls`` gets the (sample, value) of each FALL its
+    segments are made to raise."""
+    falls = [] if falls is None else falls
     acc: list[tuple[int, int, int]] = []
     rate: dict[tuple[int, int], int] = {}  # (sample, gyro channel) -> code
 
@@ -188,6 +190,7 @@ def synthetic_codes() -> np.ndarray:
     for s in range(1, SETTLE + 1):
         add((NO_DATA_CODE, 0, 0) if s == 5 else (0, 0, 3000 + 10 * s))
     add(LYING, STILL)  # FALL at since == SETTLE + STILL, value 5000
+    falls.append((i + SETTLE + STILL, 5000))
     add(UP, 200)
     # A2: the rate one below the level (a negative code), the level just outside the window
     i = impact((0, 0, -5000), turn=0)
@@ -199,9 +202,10 @@ def synthetic_codes() -> np.ndarray:
     # B: an impact while settling re-arms; the value is the episode's peak (the first impact)
     impact((0, 0, 6000))
     add((0, 0, 2000), 10)
-    impact((0, 0, 4500), turn=800)
+    i = impact((0, 0, 4500), turn=800)
     add((0, 0, 2000), SETTLE)
     add(LYING, STILL)  # FALL at the second impact + SETTLE + STILL, value 6000
+    falls.append((i + SETTLE + STILL, 6000))
     add(UP, 200)
     # C: still at the band's edges (1150 and 850 mg), upright: dot >= limit, no FALL
     impact((0, 0, 4000))  # exactly FALL_IMPACT_MG
@@ -215,32 +219,54 @@ def synthetic_codes() -> np.ndarray:
     add((866, 0, 500), STILL)
     add(UP, 200)
     # E: dot one step below the limit: FALL
-    impact((0, 0, 9000))
+    i = impact((0, 0, 9000))
     add((0, 0, 2000), SETTLE)
     add((866, 0, 499))
     add((866, 0, 500), STILL - 1)
+    falls.append((i + SETTLE + STILL, 9000))
     add(UP, 200)
     # F: NO_DATA while still restarts the count (FALL 61 samples after the impact)
-    impact((0, 0, 8000))
+    i = impact((0, 0, 8000))
     add((0, 0, 2000), SETTLE)
     add(LYING, 10)
     add((NO_DATA_CODE, 0, 1000))
     add(LYING, 100)
+    falls.append((i + SETTLE + 10 + 1 + STILL, 8000))
     add(UP, 200)
     # G: 151 mg off 1 g until the stillness would begin one sample after the wait: no FALL;
     # H: until it begins on the last sample allowed: decided on the give-up sample, a FALL
     for late in (WAIT + 1, WAIT):
-        impact((0, 0, 8000))
+        i = impact((0, 0, 8000))
         add((0, 0, 2000), SETTLE)
         add((1151, 0, 0), late)
         add(LYING, 100)
         add(UP, 200)
+    falls.append((i + SETTLE + WAIT + STILL, 8000))
     # J: an impact during the stillness re-arms: FALL SETTLE + STILL after it, value 8000
     impact((0, 0, 8000))
     add((0, 0, 2000), SETTLE)
     add(LYING, 10)
-    impact((6000, 0, 0))
+    i = impact((6000, 0, 0))
     add(LYING, SETTLE + STILL + 50)
+    add(UP, 200)
+    falls.append((i + SETTLE + STILL, 8000))
+    # K: a later contact after the turn stopped (no rate in its window) keeps the episode's
+    # rate: FALL SETTLE + STILL after it, value 7000
+    impact((0, 0, 7000))
+    add((0, 0, 2000), 10)
+    i = impact((0, 0, 4200), turn=0)
+    add((0, 0, 2000), SETTLE)
+    add(LYING, STILL)
+    add(UP, 200)
+    falls.append((i + SETTLE + STILL, 7000))
+    # L: an episode that gives up (a fast turn, then no stillness within the wait) leaves no
+    # rate behind: the slow topple after it raises no FALL
+    impact((0, 0, 7000))
+    add((0, 0, 2000), SETTLE + WAIT + STILL + 5)
+    add(UP, 150)
+    impact((0, 0, 7000), turn=0)
+    add((0, 0, 2000), SETTLE)
+    add(LYING, STILL)
     add(UP, 200)
     n = len(acc)
     codes = np.zeros((n, 8), dtype=np.int16)
@@ -360,4 +386,16 @@ def test_fall_fault_detectors_match_model(
         extra_env={"FALL_FAULT_CASE_JSON": str(cases[case_name])},
         test_filter="fall_fault_events_match_model",
         seed=SEED,
+    )
+
+
+def test_boundary_stream_raises_the_falls_it_is_made_for() -> None:
+    """The golden model on the hand-made stream: a FALL exactly where each segment says (so the
+    RTL's equality with the model is equality with the intended rule, not with any rule)."""
+    falls: list[tuple[int, int]] = []
+    codes = synthetic_codes(falls)
+    out = Chip(RegisterFile(BOUNDARY_REGISTERS)).run(codes)
+    got = out.events[out.events["code"] == int(EventCode.FALL)]
+    assert [(int(i), int(v)) for i, v in zip(got["sample_index"], got["value"], strict=True)] == (
+        falls
     )

@@ -48,3 +48,9 @@ def test_every_placement_judges_falls_and_look_alikes_on_its_own_sites():
         assert names[f"lookalike_hard_sit@{site}"] == ""
         assert not any(n.endswith("@lower_back") for n in names)
     assert dict(tool.scenarios("hip"))["fall_forward"] == "topple"
+
+
+def test_the_preset_grid_keeps_the_placements_windows():
+    grid = _tool().grid_of("lower-back", "preset")
+    assert grid["FALL_WAIT_SAMPLES"] == (60,) and grid["FALL_STILL_MG"] == (100,)
+    assert _tool().grid_of("hip", "preset")["FALL_WAIT_SAMPLES"] == (120,)  # the reset value
