@@ -126,13 +126,12 @@ def fall_matches(impacts, falls) -> list[int | None]:
     return out
 
 
-def fall_latencies(impacts, falls) -> list[float]:
-    """Each detected fall's latency (decision − impact), matched by :func:`fall_matches`."""
-    return [
-        float(falls[j] - t)
-        for t, j in zip(impacts, fall_matches(impacts, falls), strict=True)
-        if j is not None
-    ]
+def fall_latencies(impacts, falls, matches: list[int | None] | None = None) -> list[float]:
+    """Each detected fall's latency (decision − impact), matched by :func:`fall_matches` (or
+    ``matches``, its result, when the caller has it already)."""
+    if matches is None:
+        matches = fall_matches(impacts, falls)
+    return [float(falls[j] - t) for t, j in zip(impacts, matches, strict=True) if j is not None]
 
 
 def _end_postures(truth_events: np.ndarray, impacts) -> list[str]:
@@ -199,13 +198,10 @@ def evaluate(
 
     impacts = truth_events[truth_events["kind"] == "fall_impact"]["t_s"]
     falls_t = _times(events, EventCode.FALL, rate_hz)
-    latencies = fall_latencies(impacts, falls_t)
+    matches = fall_matches(impacts, falls_t)
+    latencies = fall_latencies(impacts, falls_t, matches)
     outcomes = tuple(
-        zip(
-            _end_postures(truth_events, impacts),
-            (j is not None for j in fall_matches(impacts, falls_t)),
-            strict=True,
-        )
+        zip(_end_postures(truth_events, impacts), (j is not None for j in matches), strict=True)
     )
 
     starts = truth_events[truth_events["kind"] == "overload_start"]

@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.verification import accuracy_table as lib
-from chip_sim.accuracy import fall_latencies
+from chip_sim.accuracy import fall_matches
 from chip_sim.core.config import CoreConfig
 from chip_sim.core.vectorised import fall_decisions_of
 from chip_sim.pipeline import CHIP_RATE_HZ, digitise
@@ -111,8 +111,8 @@ def codes_of(names, seeds):
 
 def matched(decided_s, impacts_s) -> tuple[int, int]:
     """(falls detected, false FALLs), matched as the suite matches them
-    (chip_sim.accuracy.fall_latencies)."""
-    found = len(fall_latencies(impacts_s, decided_s))
+    (chip_sim.accuracy.fall_matches)."""
+    found = sum(j is not None for j in fall_matches(impacts_s, decided_s))
     return found, len(decided_s) - found
 
 

@@ -196,8 +196,8 @@ def fall_decisions(
     (sample, peak mg, reference · stillness, turn rate in codes); FALL where the dot product is
     below the turn limit and the rate (the largest at any impact of the episode) reaches
     FALL_RATE_DPS. Each impact re-arms the detector, so impact i looks for its stillness before
-    the next impact only. Which samples decide does
-    not depend on FALL_MAX_COS_PERMILLE or FALL_RATE_DPS (tools/tune_falls.py relies on it)."""
+    the next impact only. Which samples decide does not depend on FALL_MAX_COS_PERMILLE or
+    FALL_RATE_DPS (tools/tune_falls.py relies on it)."""
     n = len(mag)
     reach = cfg.fall_ref_delay + cfg.fall_ref_samples - 1
     impacts = np.flatnonzero(valid & (mag >= cfg.fall_impact_mg))
